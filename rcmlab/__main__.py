@@ -1,0 +1,3 @@
+from rcmlab.cli import main
+
+raise SystemExit(main())
