@@ -145,7 +145,8 @@ def section_of(code: str) -> str:
     if c.endswith("M"):
         return "medicine"  # multianalyte assays with algorithmic analyses (MAAA)
     n = int(c)
-    if 99202 <= n <= 99499:
+    # E/M: 99202-99499, plus the 2025 telemedicine E/M codes 98000-98016.
+    if 99202 <= n <= 99499 or 98000 <= n <= 98016:
         return "evaluation-management"
     if n <= 1999 or 99100 <= n <= 99140:
         return "anesthesia"

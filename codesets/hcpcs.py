@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from codesets import _cache, _search
+from codesets import _cache, _search, pfs
 from codesets._tables import boolean, data_path, file_key, iso_date, pattern, read_table, text
 
 SYSTEM = "hcpcs"
@@ -64,6 +64,7 @@ class HcpcsCode:
     coverage_code: str | None
     add_date: str | None
     termination_date: str | None
+    source: str = "CMS HCPCS quarterly file, October 2025"
     system: str = SYSTEM
 
     @property
@@ -84,7 +85,7 @@ class HcpcsCode:
             "description": self.description,
             "short_description": self.short_description,
             "billable": self.billable,
-            "notes": notes,
+            "notes": {**notes, "source": self.source},
         }
 
 
@@ -156,12 +157,35 @@ def normalize(code: str) -> str:
 
 
 def lookup(code: str) -> HcpcsCode | None:
-    """The HCPCS Level II code (active or terminated), or None."""
-    return _t().by_code.get(normalize(code))
+    """The HCPCS Level II code (active or terminated), or None.
+
+    Codes added after the October 2025 file (e.g. January 2026 additions) are found in
+    the 2026 Medicare PFS file, which carries CMS's short descriptor for Level II codes;
+    they are returned with that descriptor and ``source`` saying so. Dental (CDT ``D``)
+    codes are out of scope: their descriptors are the ADA's.
+    """
+    c = normalize(code)
+    found = _t().by_code.get(c)
+    if found is not None or not CODE_RE.fullmatch(c) or c.startswith("D"):
+        return found
+    r = pfs.rvu(c)
+    if r is None or not r.description:
+        return None
+    return HcpcsCode(
+        code=c,
+        description=r.description,
+        short_description=r.description,
+        active=r.status != "D",
+        betos=None,
+        coverage_code=None,
+        add_date=None,
+        termination_date=None,
+        source="CMS Medicare PFS 2026 (RVU26C) short descriptor; added after October 2025",
+    )
 
 
 def exists(code: str) -> bool:
-    return normalize(code) in _t().by_code
+    return lookup(code) is not None
 
 
 def is_active(code: str, on: date | str | None = None) -> bool:
