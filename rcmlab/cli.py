@@ -42,6 +42,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
         "-m",
         "jupyterlab",
         f"--ServerApp.root_dir={nbdir}",
+        # Land on the start page, in the browser and in the URL printed for --no-browser.
+        f"--LabApp.default_url=/lab/tree/{start.name}",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
         f"--port={args.port}",
@@ -50,7 +52,6 @@ def cmd_lab(args: argparse.Namespace) -> int:
         cmd.append("--no-browser")
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         cmd.append("--allow-root")  # containers and CI run as root
-    cmd.append(str(start))
     if args.dry_run:
         print(" ".join(cmd))
         return 0
