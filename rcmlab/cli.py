@@ -113,6 +113,62 @@ def cmd_codes_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- rcmlab simulate -------------------------------------------------------------------
+
+
+def cmd_simulate(args: argparse.Namespace) -> int:
+    """Generate encounters at a practice and write the tables (all or nothing)."""
+    from datetime import date
+
+    from tqdm import tqdm
+
+    from sim._yaml import ContentError
+    from sim.simulate import SimulationError, simulate
+
+    if args.encounters < 1:
+        raise InputError(f"--encounters must be at least 1, not {args.encounters}")
+    if not 0 <= args.flaw_rate <= 1:
+        raise InputError(f"--flaw-rate must be between 0 and 1, not {args.flaw_rate}")
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"{out}: --out must be a folder, and this is a file")
+    start = None
+    if args.start:
+        try:
+            start = date.fromisoformat(args.start)
+        except ValueError:
+            raise InputError(f"--start {args.start!r} is not a date (YYYY-MM-DD)") from None
+    bar = tqdm(
+        total=args.encounters, unit="enc", desc="simulating", disable=args.quiet or None,
+        file=sys.stderr,
+    )
+    try:
+        result = simulate(
+            args.seed,
+            args.encounters,
+            practice=args.practice,
+            scenario=args.scenario,
+            start=start,
+            flaw_rate=args.flaw_rate,
+            workers=args.workers,
+            progress=bar.update,
+        )
+    except ContentError as exc:
+        raise InputError(str(exc)) from None
+    except SimulationError as exc:
+        raise InputError(f"simulation stopped: {exc}") from None
+    finally:
+        bar.close()
+    result.write(out)
+    s = result.summary()
+    if not args.quiet:
+        print(
+            f"wrote {s['encounters']:,} encounters for {s['patients']:,} patients "
+            f"({s['first_date']} to {s['last_date']}) to {out}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from codesets.lookup import SEARCHABLE, SYSTEMS
 
@@ -145,6 +201,24 @@ def build_parser() -> argparse.ArgumentParser:
     va.add_argument("codes", nargs="+")
     va.set_defaults(func=cmd_codes_validate)
     codes.set_defaults(func=lambda a: (codes.print_help(), 2)[1])
+
+    sim = sub.add_parser("simulate", help="generate patients, coverage and encounters")
+    sim.add_argument("--seed", type=int, required=True)
+    sim.add_argument("--encounters", type=int, required=True)
+    sim.add_argument("--scenario", help="only this scenario (a built-in name or a YAML file)")
+    sim.add_argument(
+        "--practice", default="family-practice",
+        help="a built-in practice (family-practice, orthopedic-group, multispecialty-clinic) "
+        "or a practice YAML file",
+    )
+    sim.add_argument("--start", help="first clinic date, YYYY-MM-DD (default 2026-01-05)")
+    sim.add_argument("--flaw-rate", type=float, default=0.08,
+                     help="share of encounters given a teaching flaw (default 0.08)")
+    sim.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
+                     help="parallel processes (default: up to 2)")
+    sim.add_argument("--out", required=True, help="output folder")
+    sim.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
+    sim.set_defaults(func=cmd_simulate)
     return p
 
 

@@ -1,0 +1,261 @@
+"""The calendar of visits at a practice: who comes in, when, for what, under which coverage.
+
+Generation is **partitionable**: encounter ``k`` of a run belongs to chunk ``k // CHUNK``,
+and a chunk draws everything from its own RNG seeded with ``(seed, chunk)``. Chunks can be
+generated in any order, in parallel processes, and concatenate to the same output.
+
+A patient is identified by a *panel slot* — ``(sex, birth year, slot number)`` — and is
+generated from an RNG seeded with that slot, so an established patient drawn in two
+different chunks is the same person with the same coverage. New-patient visits get a
+fresh slot of their own.
+
+Per encounter, in order:
+
+1. the date: the practice's clinic days, ``capacity`` visits a day, in encounter order;
+2. the scenario: specialty mix x template weight x season;
+3. new or established patient (the template's probability), and a patient who fits the
+   template's sex and age range;
+4. the patient's coverage (primary, maybe secondary); a lapsed primary on the date of
+   service is flagged ``expired-coverage``;
+5. provider and location (specialty, place of service);
+6. flaws: with probability ``flaw_rate`` a template flaw is planted; a service on the
+   primary plan's prior-auth list gets an authorization number, or (at ``flaw_rate``)
+   none and the flag ``missing-auth``;
+7. render the note and key (``sim.scenarios.engine``), then verify the key against the
+   code sets (``sim.verify``) — an invalid key stops the run: it is a content bug.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from faker import Faker
+
+from sim import people, verify
+from sim.models import Coverage, Encounter, Flaw, Patient, Payer, Plan, Practice
+from sim.scenarios import engine
+
+CHUNK = 2000
+DEFAULT_FLAW_RATE = 0.08
+# Established panel: slots per (sex, birth year) for each provider of the practice
+# (4 providers x 10 = 40 slots; over ~100 birth years and two sexes, ~8,000 patients).
+PANEL_SLOTS_PER_PROVIDER = 10
+
+
+class SimulationError(RuntimeError):
+    """The simulation cannot go on (a content bug, such as a key that fails verification)."""
+
+
+def season(day: date) -> str:
+    return ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer",
+            "fall", "fall", "fall", "winter")[day.month - 1]
+
+
+@dataclass
+class Config:
+    seed: int
+    practice: Practice
+    payers: dict[str, Payer]
+    plans: dict[str, Plan]
+    scenarios: dict[str, engine.Scenario]
+    start: date = date(2026, 1, 5)
+    flaw_rate: float = DEFAULT_FLAW_RATE
+    only_scenario: str | None = None
+
+    def capacity(self) -> int:
+        return max(1, len(self.practice.providers) * self.practice.visits_per_provider_day)
+
+
+def visit_date(cfg: Config, k: int) -> date:
+    """Date of encounter ``k``: clinic days in order, ``capacity`` visits per day."""
+    day_index = k // cfg.capacity()
+    days = cfg.practice.clinic_days
+    weeks, rem = divmod(day_index, len(days))
+    monday = cfg.start - timedelta(days=cfg.start.weekday())
+    d = monday + timedelta(weeks=weeks, days=days[rem])
+    return d if d >= cfg.start else d + timedelta(weeks=1)
+
+
+class _Picker:
+    """Scenario weights per season (specialty mix x template weight x season)."""
+
+    def __init__(self, cfg: Config) -> None:
+        pool = list(cfg.scenarios.values())
+        if cfg.only_scenario:
+            pool = [cfg.scenarios[cfg.only_scenario]]
+        mix = cfg.practice.specialty_mix
+        if not cfg.only_scenario:
+            pool = [s for s in pool if mix.get(s.specialty, 0) > 0]
+        if not pool:
+            raise SimulationError("no scenario matches the practice's specialty mix")
+        totals: dict[str, float] = {}
+        for s in pool:
+            totals[s.specialty] = totals.get(s.specialty, 0.0) + s.weight
+        self.pool = pool
+        self.weights = {
+            sea: [
+                (mix.get(s.specialty, 1.0) * s.weight / totals[s.specialty]) * s.seasons[sea]
+                for s in pool
+            ]
+            for sea in ("winter", "spring", "summer", "fall")
+        }
+
+    def pick(self, rng: random.Random, day: date) -> engine.Scenario:
+        return rng.choices(self.pool, self.weights[season(day)])[0]
+
+
+@dataclass
+class ChunkResult:
+    encounters: list[Encounter]
+    patients: dict[str, Patient]
+    coverages: dict[str, Coverage]
+    scenario_counts: dict[str, int]
+
+
+class _Panel:
+    """Patients and their coverage, generated deterministically from their slot."""
+
+    def __init__(self, cfg: Config) -> None:
+        self.cfg = cfg
+        self.patients: dict[str, Patient] = {}
+        self.coverages: dict[str, list[Coverage]] = {}
+        plan_ids = [p for p in cfg.practice.payer_mix if p in cfg.plans]
+        self.plan_weights = {p: cfg.practice.payer_mix[p] for p in plan_ids}
+        self.slots = max(1, PANEL_SLOTS_PER_PROVIDER * len(cfg.practice.providers))
+        self.fake = Faker("en_US")
+        self.fake.add_provider(people.RcmProvider)
+
+    def _make(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
+        if pid in self.patients:
+            return self.patients[pid]
+        rng = random.Random(f"{self.cfg.seed}:{seed_key}")
+        fake = self.fake
+        fake.seed_instance(rng.randrange(2**31))
+        age = self.cfg.start.year - birth.year
+        patient = people.make_patient(fake, rng, pid, sex=sex, age=age, on=self.cfg.start)
+        patient = replace(patient, birth_date=birth)
+        self.patients[pid] = patient
+        self.coverages[pid] = people.make_coverages(
+            fake,
+            rng,
+            patient,
+            on=self.cfg.start,
+            plans=self.cfg.plans,
+            payers=self.cfg.payers,
+            plan_weights=self.plan_weights,
+            flaw_rate=self.cfg.flaw_rate,
+        )
+        return patient
+
+    def draw(
+        self, rng: random.Random, s: engine.Scenario, day: date, new: bool, chunk: int, k: int
+    ) -> Patient:
+        lo, hi = s.age_range
+        sex = rng.choice("FM") if s.sex == "any" else s.sex
+        age = rng.randint(lo, hi)
+        slot = rng.randrange(self.slots)
+        # The birthday belongs to the slot (not the year), so the same slot in another
+        # birth year is another person, and the same person recurs across chunks.
+        doy = random.Random(f"{self.cfg.seed}:bday:{sex}:{slot}:{new and k}").randrange(365)
+        month_day = date(2001, 1, 1) + timedelta(days=doy)
+        year = day.year - age
+        if (month_day.month, month_day.day) > (day.month, day.day):
+            year -= 1  # birthday not reached yet this year: born a year earlier
+        birth = date(year, month_day.month, month_day.day)
+        if new:
+            pid = f"N{chunk:04d}{k % CHUNK:04d}"
+            return self._make(pid, f"new:{chunk}:{k}", sex, birth)
+        pid = f"P{sex}{birth.year}{slot:03d}"
+        return self._make(pid, f"panel:{pid}", sex, birth)
+
+
+def _coverage_flaws(
+    cfg: Config, day: date, coverages: list[Coverage]
+) -> tuple[Coverage | None, Coverage | None, list[Flaw]]:
+    primary = next((c for c in coverages if c.order == 1), None)
+    secondary = next((c for c in coverages if c.order == 2), None)
+    flaws: list[Flaw] = []
+    if primary is not None and not primary.active_on(day):
+        flaws.append(Flaw("expired-coverage", (
+            f"The primary coverage ({cfg.plans[primary.plan_id].name}, member {primary.member_id}) "
+            f"ended {primary.termination}: verify eligibility before the visit and bill the "
+            "current payer or the patient (CARC 27: expenses incurred after coverage terminated)."
+        )))
+    return primary, secondary, flaws
+
+
+def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResult:
+    """Encounters ``first .. first+count-1`` (all in chunk ``chunk``)."""
+    rng = random.Random(f"{cfg.seed}:chunk:{chunk}")
+    picker = _Picker(cfg)
+    panel = _Panel(cfg)
+    practice = cfg.practice
+    by_specialty: dict[str, list[Any]] = {}
+    for p in practice.providers:
+        by_specialty.setdefault(p.specialty, []).append(p)
+    out: list[Encounter] = []
+    counts: dict[str, int] = {}
+    for k in range(first, first + count):
+        day = visit_date(cfg, k)
+        s = picker.pick(rng, day)
+        new = rng.random() < s.new_patient_p
+        patient = panel.draw(rng, s, day, new, chunk, k)
+        primary, secondary, flaws = _coverage_flaws(cfg, day, panel.coverages[patient.id])
+        providers = by_specialty.get(s.specialty) or list(practice.providers)
+        provider = rng.choice(providers)
+        location = next((loc for loc in practice.locations if loc.pos == s.pos), practice.locations[0])
+        flaw_kind = None
+        if s.flaw_specs and rng.random() < cfg.flaw_rate:
+            flaw_kind = rng.choices(
+                [f["kind"] for f in s.flaw_specs], [f.get("weight", 1.0) for f in s.flaw_specs]
+            )[0]
+        facts = engine.PatientFacts(patient.first_name, patient.last_name, patient.sex,
+                                    patient.age_on(day))
+        visit = s.render(rng, facts, new_patient=new, visit_date=day, provider_name=provider.name,
+                         flaw=flaw_kind)
+        problems = verify.problems(visit.diagnoses, visit.lines, patient.sex, facts.age)
+        if problems:
+            raise SimulationError(f"scenario {s.id}: invalid key {problems[0]}")
+        prior_auth = None
+        if primary is not None:
+            auth_codes = set(cfg.plans[primary.plan_id].rules.get("prior_auth_codes", ()))
+            needs = [ln.code for ln in visit.lines if ln.code in auth_codes]
+            if needs:
+                if rng.random() < cfg.flaw_rate:
+                    flaws.append(Flaw("missing-auth", (
+                        f"{', '.join(needs)} needs prior authorization under "
+                        f"{cfg.plans[primary.plan_id].name} and none was obtained "
+                        "(CARC 197: precertification/authorization absent)."
+                    )))
+                else:
+                    prior_auth = f"PA{rng.randrange(10**9):09d}"
+        eid = f"E{cfg.seed % 100000:05d}{k:07d}"
+        out.append(Encounter(
+            id=eid,
+            patient_id=patient.id,
+            provider_npi=provider.npi,
+            location_id=location.id,
+            pos=s.pos,
+            date=day,
+            scenario=s.id,
+            specialty=s.specialty,
+            title=s.title,
+            new_patient=new,
+            note=visit.note,
+            diagnoses=visit.diagnoses,
+            lines=visit.lines,
+            billed_diagnoses=visit.billed_diagnoses,
+            billed_lines=visit.billed_lines,
+            flaws=(*visit.flaws, *flaws),
+            em=visit.em,
+            visit_type=s.visit_type,
+            primary_coverage_id=primary.id if primary else None,
+            secondary_coverage_id=secondary.id if secondary else None,
+            prior_auth=prior_auth,
+        ))
+        counts[s.id] = counts.get(s.id, 0) + 1
+    coverages = {c.id: c for covs in panel.coverages.values() for c in covs}
+    return ChunkResult(out, panel.patients, coverages, counts)

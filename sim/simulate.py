@@ -1,0 +1,276 @@
+"""Run a simulation: the practice's calendar of encounters, as model objects and tables.
+
+    result = simulate(seed=7, encounters=500)            # Python API (notebooks)
+    result.tables["encounters"]                          # pandas DataFrames
+    result.write("out/")                                 # CSV + summary.json, atomically
+
+``rcmlab simulate`` is a thin front to :func:`simulate` and :meth:`Result.write`.
+Chunks of :data:`sim.encounters.CHUNK` encounters are independent (seeded from
+``(seed, chunk)``), so ``workers > 1`` generates them in parallel processes with
+byte-identical output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim import world
+from sim.encounters import CHUNK, DEFAULT_FLAW_RATE, Config, SimulationError, generate_chunk
+from sim.models import Coverage, Encounter, Patient
+from sim.scenarios import engine
+
+__all__ = ["Result", "SimulationError", "simulate"]
+
+TABLES = (
+    "practice", "providers", "locations", "payers", "plans", "patients", "coverage",
+    "encounters", "coded_diagnoses", "coded_lines",
+)
+
+
+@dataclass
+class Result:
+    """The simulated encounters with their patients and coverage, and the world."""
+
+    config: Config
+    encounters: list[Encounter]
+    patients: dict[str, Patient]
+    coverages: dict[str, Coverage]
+    scenario_counts: dict[str, int]
+    _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The output tables as DataFrames (built on first use)."""
+        if not self._tables:
+            self._tables = build_tables(self)
+        return self._tables
+
+    def summary(self) -> dict[str, Any]:
+        return summarize(self)
+
+    def write(self, out: Path | str) -> Path:
+        """Write the CSV tables and summary.json into ``out`` — all or nothing: files are
+        written to a temporary folder first and moved into ``out`` only when complete."""
+        return write(self, Path(out))
+
+    def _repr_html_(self) -> str:
+        s = self.summary()
+        rows = "".join(
+            f"<tr><td>{k}</td><td>{v}</td></tr>"
+            for k, v in s.items()
+            if not isinstance(v, dict)
+        )
+        return f"<table><caption>Simulation (seed {s['seed']})</caption>{rows}</table>"
+
+
+def _run_chunk(args: tuple[Config, int, int, int]) -> Any:
+    cfg, chunk, count, first = args
+    return generate_chunk(cfg, chunk, count, first)
+
+
+def make_config(
+    seed: int,
+    *,
+    practice: str | Path = "family-practice",
+    scenario: str | Path | None = None,
+    start: date | None = None,
+    flaw_rate: float = DEFAULT_FLAW_RATE,
+) -> Config:
+    """Load the world (practice, payers, scenarios) for a run; ContentError on bad files."""
+    if not 0 <= flaw_rate <= 1:
+        raise ValueError(f"flaw rate {flaw_rate} is not between 0 and 1")
+    prac = world.load_practice(practice)
+    payers, plans = world.load_payers()
+    scenarios = dict(engine.load_all())
+    only = None
+    if scenario is not None:
+        s = engine.find(str(scenario))
+        scenarios[s.id] = s
+        only = s.id
+    return Config(
+        seed=seed, practice=prac, payers=payers, plans=plans, scenarios=scenarios,
+        start=start or date(2026, 1, 5), flaw_rate=flaw_rate, only_scenario=only,
+    )
+
+
+def simulate(
+    seed: int,
+    encounters: int,
+    *,
+    practice: str | Path = "family-practice",
+    scenario: str | Path | None = None,
+    start: date | None = None,
+    flaw_rate: float = DEFAULT_FLAW_RATE,
+    workers: int = 1,
+    progress: Callable[[int], None] | None = None,
+) -> Result:
+    """Generate ``encounters`` visits at ``practice`` from ``seed`` (deterministic)."""
+    if encounters < 1:
+        raise ValueError(f"the number of encounters must be at least 1, not {encounters}")
+    cfg = make_config(seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate)
+    jobs = [
+        (cfg, c, min(CHUNK, encounters - c * CHUNK), c * CHUNK)
+        for c in range((encounters + CHUNK - 1) // CHUNK)
+    ]
+    results = []
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            for r in pool.map(_run_chunk, jobs):
+                results.append(r)
+                if progress:
+                    progress(len(r.encounters))
+    else:
+        for job in jobs:
+            r = _run_chunk(job)
+            results.append(r)
+            if progress:
+                progress(len(r.encounters))
+    all_enc: list[Encounter] = []
+    patients: dict[str, Patient] = {}
+    coverages: dict[str, Coverage] = {}
+    counts: Counter[str] = Counter()
+    for r in results:
+        all_enc.extend(r.encounters)
+        patients.update(r.patients)
+        coverages.update(r.coverages)
+        counts.update(r.scenario_counts)
+    used = {e.patient_id for e in all_enc}
+    patients = {k: v for k, v in sorted(patients.items()) if k in used}
+    coverages = {k: v for k, v in sorted(coverages.items()) if v.patient_id in used}
+    return Result(cfg, all_enc, patients, coverages, dict(sorted(counts.items())))
+
+
+# --------------------------------------------------------------------------------------
+# Tables
+# --------------------------------------------------------------------------------------
+
+
+def _join(values: Any) -> str:
+    return ";".join(str(v) for v in values)
+
+
+def build_tables(r: Result) -> dict[str, pd.DataFrame]:
+    cfg = r.config
+    p = cfg.practice
+    t: dict[str, pd.DataFrame] = {}
+    t["practice"] = pd.DataFrame([{
+        "id": p.id, "name": p.name, "tin": p.tin, "npi": p.npi, "taxonomy": p.taxonomy,
+        "address": p.address.one_line(), "phone": p.phone, "locality": p.locality,
+    }])
+    t["providers"] = pd.DataFrame([{
+        "npi": v.npi, "first_name": v.first_name, "last_name": v.last_name,
+        "credential": v.credential, "specialty": v.specialty, "taxonomy": v.taxonomy,
+    } for v in p.providers])
+    t["locations"] = pd.DataFrame([{
+        "id": loc.id, "name": loc.name, "address": loc.address.one_line(), "pos": loc.pos,
+    } for loc in p.locations])
+    t["payers"] = pd.DataFrame([{
+        "id": y.id, "name": y.name, "kind": y.kind, "payer_id": y.payer_id,
+        "filing_indicator": y.filing_indicator, "member_id_format": y.member_id_format,
+        "address": y.address.one_line(),
+    } for y in cfg.payers.values()])
+    t["plans"] = pd.DataFrame([{
+        "id": n.id, "payer_id": n.payer_id, "name": n.name, "type": n.type,
+        "deductible": n.deductible, "coinsurance": n.coinsurance, "oop_max": n.oop_max,
+        **{f"copay_{k}": v for k, v in sorted(n.copays.items())},
+        "requires_referral": n.requires_referral, "effective": n.effective,
+        "termination": n.termination,
+    } for n in cfg.plans.values()])
+    t["patients"] = pd.DataFrame([{
+        "id": x.id, "account": x.account, "first_name": x.first_name, "last_name": x.last_name,
+        "sex": x.sex, "birth_date": x.birth_date, "address": x.address.one_line(),
+        "phone": x.phone,
+    } for x in r.patients.values()])
+    t["coverage"] = pd.DataFrame([{
+        "id": c.id, "patient_id": c.patient_id, "plan_id": c.plan_id, "payer_id": c.payer_id,
+        "order": c.order, "member_id": c.member_id, "group_number": c.group_number,
+        "relationship": c.relationship,
+        "subscriber_name": f"{c.subscriber.first_name} {c.subscriber.last_name}",
+        "subscriber_birth_date": c.subscriber.birth_date, "effective": c.effective,
+        "termination": c.termination, "flaw": c.flaw or "",
+    } for c in r.coverages.values()])
+    enc_rows, dx_rows, line_rows = [], [], []
+    for e in r.encounters:
+        enc_rows.append({
+            "id": e.id, "date": e.date, "patient_id": e.patient_id, "provider_npi": e.provider_npi,
+            "location_id": e.location_id, "pos": e.pos, "scenario": e.scenario,
+            "specialty": e.specialty, "title": e.title, "new_patient": e.new_patient,
+            "visit_type": e.visit_type, "primary_coverage_id": e.primary_coverage_id or "",
+            "secondary_coverage_id": e.secondary_coverage_id or "",
+            "prior_auth": e.prior_auth or "",
+            "em_mdm": e.em.mdm_level if e.em else "", "em_minutes": (e.em.minutes if e.em and e.em.minutes is not None else ""),
+            "flaws": _join(f.kind for f in e.flaws),
+            "flaw_messages": " | ".join(f.message for f in e.flaws),
+            "note": e.note,
+        })
+        versions = [("key", e.diagnoses, e.lines)]
+        if (e.billed_diagnoses, e.billed_lines) != (e.diagnoses, e.lines):
+            versions.append(("billed", e.billed_diagnoses, e.billed_lines))
+        for version, dxs, lines in versions:
+            for d in dxs:
+                dx_rows.append({"encounter_id": e.id, "version": version, "sequence": d.sequence,
+                                "code": d.code, "description": d.description})
+            for n, ln in enumerate(lines, start=1):
+                line_rows.append({
+                    "encounter_id": e.id, "version": version, "line": n, "code": ln.code,
+                    "system": ln.system, "modifiers": _join(ln.modifiers), "units": ln.units,
+                    "dx_pointers": _join(ln.dx_pointers),
+                    "charge": world.charge_for(p, ln.code) * ln.units,
+                    "description": ln.description,
+                })
+    t["encounters"] = pd.DataFrame(enc_rows)
+    t["coded_diagnoses"] = pd.DataFrame(dx_rows)
+    t["coded_lines"] = pd.DataFrame(line_rows)
+    return t
+
+
+def summarize(r: Result) -> dict[str, Any]:
+    enc = r.encounters
+    flaws = Counter(f.kind for e in enc for f in e.flaws)
+    plans = Counter(
+        r.coverages[e.primary_coverage_id].plan_id if e.primary_coverage_id else "none" for e in enc
+    )
+    return {
+        "seed": r.config.seed,
+        "practice": r.config.practice.id,
+        "encounters": len(enc),
+        "patients": len(r.patients),
+        "first_date": min(e.date for e in enc).isoformat() if enc else None,
+        "last_date": max(e.date for e in enc).isoformat() if enc else None,
+        "new_patient_visits": sum(e.new_patient for e in enc),
+        "encounters_with_flaws": sum(bool(e.flaws) for e in enc),
+        "keys_verified": len(enc),
+        "by_specialty": dict(sorted(Counter(e.specialty for e in enc).items())),
+        "by_plan": dict(sorted(plans.items())),
+        "flaws": dict(sorted(flaws.items())),
+        "scenarios_used": len(r.scenario_counts),
+    }
+
+
+def write(r: Result, out: Path) -> Path:
+    out = Path(out)
+    parent = out.resolve().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".rcmlab-sim-", dir=parent))
+    try:
+        for name, df in r.tables.items():
+            df.to_csv(tmp / f"{name}.csv", index=False)
+        (tmp / "summary.json").write_text(json.dumps(r.summary(), indent=2) + "\n")
+        out.mkdir(parents=True, exist_ok=True)
+        for f in sorted(tmp.iterdir()):
+            os.replace(f, out / f.name)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return out
