@@ -54,7 +54,10 @@ def main() -> int:
         with tempfile.TemporaryDirectory() as out:
             res = subprocess.run(
                 [sys.executable, "-c", CHILD, str(n), str(args.workers), out],
-                capture_output=True, text=True, cwd=ROOT, check=True,
+                capture_output=True,
+                text=True,
+                cwd=ROOT,
+                check=True,
             )
         row = json.loads(res.stdout.strip().splitlines()[-1])
         rows.append(row)

@@ -139,7 +139,10 @@ def cmd_simulate(args: argparse.Namespace) -> int:
         except ValueError:
             raise InputError(f"--start {args.start!r} is not a date (YYYY-MM-DD)") from None
     bar = tqdm(
-        total=args.encounters, unit="enc", desc="simulating", disable=args.quiet or None,
+        total=args.encounters,
+        unit="enc",
+        desc="simulating",
+        disable=args.quiet or None,
         file=sys.stderr,
     )
     try:
@@ -207,15 +210,24 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--encounters", type=int, required=True)
     sim.add_argument("--scenario", help="only this scenario (a built-in name or a YAML file)")
     sim.add_argument(
-        "--practice", default="family-practice",
+        "--practice",
+        default="family-practice",
         help="a built-in practice (family-practice, orthopedic-group, multispecialty-clinic) "
         "or a practice YAML file",
     )
     sim.add_argument("--start", help="first clinic date, YYYY-MM-DD (default 2026-01-05)")
-    sim.add_argument("--flaw-rate", type=float, default=0.08,
-                     help="share of encounters given a teaching flaw (default 0.08)")
-    sim.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1),
-                     help="parallel processes (default: up to 2)")
+    sim.add_argument(
+        "--flaw-rate",
+        type=float,
+        default=0.08,
+        help="share of encounters given a teaching flaw (default 0.08)",
+    )
+    sim.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="parallel processes (default: up to 2)",
+    )
     sim.add_argument("--out", required=True, help="output folder")
     sim.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
     sim.set_defaults(func=cmd_simulate)

@@ -43,7 +43,12 @@ class EMError(ValueError):
 
 
 def _level(name: str, element: str) -> int:
-    aliases = {"none": "minimal", "straightforward": "minimal", "limited": "low", "extensive": "high"}
+    aliases = {
+        "none": "minimal",
+        "straightforward": "minimal",
+        "limited": "low",
+        "extensive": "high",
+    }
     value = aliases.get(name, name)
     if value not in LEVELS:
         raise EMError(f"{element} level {name!r} is not one of {', '.join(LEVELS)}")
@@ -84,7 +89,9 @@ class OfficeLevel:
     by_time: str | None
 
 
-def office_visit(problems: str, data: str, risk: str, minutes: int | None, new: bool) -> OfficeLevel:
+def office_visit(
+    problems: str, data: str, risk: str, minutes: int | None, new: bool
+) -> OfficeLevel:
     """The office/outpatient E/M code supported by the documented MDM and/or total time.
 
     Raises :class:`EMError` when the time reaches prolonged-service territory (99417/

@@ -30,9 +30,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
-
-from faker import Faker
 
 from sim import people, verify
 from sim.models import Coverage, Encounter, Flaw, Patient, Payer, Plan, Practice
@@ -50,8 +49,20 @@ class SimulationError(RuntimeError):
 
 
 def season(day: date) -> str:
-    return ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer",
-            "fall", "fall", "fall", "winter")[day.month - 1]
+    return (
+        "winter",
+        "winter",
+        "spring",
+        "spring",
+        "spring",
+        "summer",
+        "summer",
+        "summer",
+        "fall",
+        "fall",
+        "fall",
+        "winter",
+    )[day.month - 1]
 
 
 @dataclass
@@ -91,17 +102,20 @@ class _Picker:
             pool = [s for s in pool if mix.get(s.specialty, 0) > 0]
         if not pool:
             raise SimulationError("no scenario matches the practice's specialty mix")
-        totals: dict[str, float] = {}
-        for s in pool:
-            totals[s.specialty] = totals.get(s.specialty, 0.0) + s.weight
         self.pool = pool
-        self.weights = {
-            sea: [
-                (mix.get(s.specialty, 1.0) * s.weight / totals[s.specialty]) * s.seasons[sea]
+        # The specialty mix holds in every season; within a specialty, templates share
+        # its visits by weight x season (flu in winter, injuries in summer).
+        self.weights: dict[str, list[float]] = {}
+        for sea in ("winter", "spring", "summer", "fall"):
+            totals: dict[str, float] = {}
+            for s in pool:
+                totals[s.specialty] = totals.get(s.specialty, 0.0) + s.weight * s.seasons[sea]
+            self.weights[sea] = [
+                mix.get(s.specialty, 1.0) * s.weight * s.seasons[sea] / totals[s.specialty]
+                if totals[s.specialty] > 0
+                else 0.0
                 for s in pool
             ]
-            for sea in ("winter", "spring", "summer", "fall")
-        }
 
     def pick(self, rng: random.Random, day: date) -> engine.Scenario:
         return rng.choices(self.pool, self.weights[season(day)])[0]
@@ -125,24 +139,33 @@ class _Panel:
         plan_ids = [p for p in cfg.practice.payer_mix if p in cfg.plans]
         self.plan_weights = {p: cfg.practice.payer_mix[p] for p in plan_ids}
         self.slots = max(1, PANEL_SLOTS_PER_PROVIDER * len(cfg.practice.providers))
-        self.fake = Faker("en_US")
-        self.fake.add_provider(people.RcmProvider)
+        self.fake = _pool(cfg.seed).faker(random.Random(0))
 
     def _make(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
         if pid in self.patients:
             return self.patients[pid]
         rng = random.Random(f"{self.cfg.seed}:{seed_key}")
         fake = self.fake
-        fake.seed_instance(rng.randrange(2**31))
-        age = self.cfg.start.year - birth.year
-        patient = people.make_patient(fake, rng, pid, sex=sex, age=age, on=self.cfg.start)
+        fake.reseed(rng)
+        # Coverage is set up as of the first day of the simulation (or birth, for a baby
+        # born later), and the same person keeps it for every visit.
+        on = max(self.cfg.start, birth)
+        patient = people.make_patient(
+            fake,
+            rng,
+            pid,
+            sex=sex,
+            age=max(0, on.year - birth.year - 1),
+            on=on,
+            state=self.cfg.practice.address.state,
+        )
         patient = replace(patient, birth_date=birth)
         self.patients[pid] = patient
         self.coverages[pid] = people.make_coverages(
             fake,
             rng,
             patient,
-            on=self.cfg.start,
+            on=on,
             plans=self.cfg.plans,
             payers=self.cfg.payers,
             plan_weights=self.plan_weights,
@@ -172,6 +195,12 @@ class _Panel:
         return self._make(pid, f"panel:{pid}", sex, birth)
 
 
+@cache
+def _pool(seed: int) -> people.PeoplePool:
+    """One pool of Faker-made names and addresses per process and seed."""
+    return people.PeoplePool(seed)
+
+
 def _coverage_flaws(
     cfg: Config, day: date, coverages: list[Coverage]
 ) -> tuple[Coverage | None, Coverage | None, list[Flaw]]:
@@ -179,11 +208,17 @@ def _coverage_flaws(
     secondary = next((c for c in coverages if c.order == 2), None)
     flaws: list[Flaw] = []
     if primary is not None and not primary.active_on(day):
-        flaws.append(Flaw("expired-coverage", (
-            f"The primary coverage ({cfg.plans[primary.plan_id].name}, member {primary.member_id}) "
-            f"ended {primary.termination}: verify eligibility before the visit and bill the "
-            "current payer or the patient (CARC 27: expenses incurred after coverage terminated)."
-        )))
+        flaws.append(
+            Flaw(
+                "expired-coverage",
+                (
+                    f"The primary coverage ({cfg.plans[primary.plan_id].name}, member "
+                    f"{primary.member_id}) ended {primary.termination}: verify eligibility before "
+                    "the visit and bill the current payer or the patient (CARC 27: expenses "
+                    "incurred after coverage terminated)."
+                ),
+            )
+        )
     return primary, secondary, flaws
 
 
@@ -206,16 +241,20 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
         primary, secondary, flaws = _coverage_flaws(cfg, day, panel.coverages[patient.id])
         providers = by_specialty.get(s.specialty) or list(practice.providers)
         provider = rng.choice(providers)
-        location = next((loc for loc in practice.locations if loc.pos == s.pos), practice.locations[0])
+        location = next(
+            (loc for loc in practice.locations if loc.pos == s.pos), practice.locations[0]
+        )
         flaw_kind = None
         if s.flaw_specs and rng.random() < cfg.flaw_rate:
             flaw_kind = rng.choices(
                 [f["kind"] for f in s.flaw_specs], [f.get("weight", 1.0) for f in s.flaw_specs]
             )[0]
-        facts = engine.PatientFacts(patient.first_name, patient.last_name, patient.sex,
-                                    patient.age_on(day))
-        visit = s.render(rng, facts, new_patient=new, visit_date=day, provider_name=provider.name,
-                         flaw=flaw_kind)
+        facts = engine.PatientFacts(
+            patient.first_name, patient.last_name, patient.sex, patient.age_on(day)
+        )
+        visit = s.render(
+            rng, facts, new_patient=new, visit_date=day, provider_name=provider.name, flaw=flaw_kind
+        )
         problems = verify.problems(visit.diagnoses, visit.lines, patient.sex, facts.age)
         if problems:
             raise SimulationError(f"scenario {s.id}: invalid key {problems[0]}")
@@ -225,37 +264,44 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
             needs = [ln.code for ln in visit.lines if ln.code in auth_codes]
             if needs:
                 if rng.random() < cfg.flaw_rate:
-                    flaws.append(Flaw("missing-auth", (
-                        f"{', '.join(needs)} needs prior authorization under "
-                        f"{cfg.plans[primary.plan_id].name} and none was obtained "
-                        "(CARC 197: precertification/authorization absent)."
-                    )))
+                    flaws.append(
+                        Flaw(
+                            "missing-auth",
+                            (
+                                f"{', '.join(needs)} needs prior authorization under "
+                                f"{cfg.plans[primary.plan_id].name} and none was obtained "
+                                "(CARC 197: precertification/authorization absent)."
+                            ),
+                        )
+                    )
                 else:
                     prior_auth = f"PA{rng.randrange(10**9):09d}"
         eid = f"E{cfg.seed % 100000:05d}{k:07d}"
-        out.append(Encounter(
-            id=eid,
-            patient_id=patient.id,
-            provider_npi=provider.npi,
-            location_id=location.id,
-            pos=s.pos,
-            date=day,
-            scenario=s.id,
-            specialty=s.specialty,
-            title=s.title,
-            new_patient=new,
-            note=visit.note,
-            diagnoses=visit.diagnoses,
-            lines=visit.lines,
-            billed_diagnoses=visit.billed_diagnoses,
-            billed_lines=visit.billed_lines,
-            flaws=(*visit.flaws, *flaws),
-            em=visit.em,
-            visit_type=s.visit_type,
-            primary_coverage_id=primary.id if primary else None,
-            secondary_coverage_id=secondary.id if secondary else None,
-            prior_auth=prior_auth,
-        ))
+        out.append(
+            Encounter(
+                id=eid,
+                patient_id=patient.id,
+                provider_npi=provider.npi,
+                location_id=location.id,
+                pos=s.pos,
+                date=day,
+                scenario=s.id,
+                specialty=s.specialty,
+                title=s.title,
+                new_patient=new,
+                note=visit.note,
+                diagnoses=visit.diagnoses,
+                lines=visit.lines,
+                billed_diagnoses=visit.billed_diagnoses,
+                billed_lines=visit.billed_lines,
+                flaws=(*visit.flaws, *flaws),
+                em=visit.em,
+                visit_type=s.visit_type,
+                primary_coverage_id=primary.id if primary else None,
+                secondary_coverage_id=secondary.id if secondary else None,
+                prior_auth=prior_auth,
+            )
+        )
         counts[s.id] = counts.get(s.id, 0) + 1
     coverages = {c.id: c for covs in panel.coverages.values() for c in covs}
     return ChunkResult(out, panel.patients, coverages, counts)

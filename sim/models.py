@@ -101,7 +101,9 @@ class Practice:
 class Payer:
     id: str
     name: str
-    kind: str  # medicare, medicaid, commercial, hmo, medicare-advantage, workers-comp, auto, self-pay
+    kind: (
+        str  # medicare, medicaid, commercial, hmo, medicare-advantage, workers-comp, auto, self-pay
+    )
     payer_id: str  # the electronic payer ID used on 837s
     filing_indicator: str  # see FILING_INDICATORS
     member_id_format: str  # pattern: L = letter, 9 = digit, A = letter or digit, others literal

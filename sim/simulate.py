@@ -34,8 +34,16 @@ from sim.scenarios import engine
 __all__ = ["Result", "SimulationError", "simulate"]
 
 TABLES = (
-    "practice", "providers", "locations", "payers", "plans", "patients", "coverage",
-    "encounters", "coded_diagnoses", "coded_lines",
+    "practice",
+    "providers",
+    "locations",
+    "payers",
+    "plans",
+    "patients",
+    "coverage",
+    "encounters",
+    "coded_diagnoses",
+    "coded_lines",
 )
 
 
@@ -68,15 +76,26 @@ class Result:
     def _repr_html_(self) -> str:
         s = self.summary()
         rows = "".join(
-            f"<tr><td>{k}</td><td>{v}</td></tr>"
-            for k, v in s.items()
-            if not isinstance(v, dict)
+            f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in s.items() if not isinstance(v, dict)
         )
         return f"<table><caption>Simulation (seed {s['seed']})</caption>{rows}</table>"
 
 
-def _run_chunk(args: tuple[Config, int, int, int]) -> Any:
-    cfg, chunk, count, first = args
+_WORKER_CONFIG: dict[tuple[Any, ...], Config] = {}
+
+
+def _run_chunk(args: tuple[tuple[Any, ...], int, int, int]) -> Any:
+    """Generate one chunk. A worker process loads the world itself (once) from the
+    small, picklable run specification rather than receiving the loaded objects."""
+    spec, chunk, count, first = args
+    cfg = _WORKER_CONFIG.get(spec)
+    if cfg is None:
+        seed, practice, scenario, start, flaw_rate = spec
+        cfg = make_config(
+            seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate
+        )
+        _WORKER_CONFIG.clear()
+        _WORKER_CONFIG[spec] = cfg
     return generate_chunk(cfg, chunk, count, first)
 
 
@@ -100,8 +119,14 @@ def make_config(
         scenarios[s.id] = s
         only = s.id
     return Config(
-        seed=seed, practice=prac, payers=payers, plans=plans, scenarios=scenarios,
-        start=start or date(2026, 1, 5), flaw_rate=flaw_rate, only_scenario=only,
+        seed=seed,
+        practice=prac,
+        payers=payers,
+        plans=plans,
+        scenarios=scenarios,
+        start=start or date(2026, 1, 5),
+        flaw_rate=flaw_rate,
+        only_scenario=only,
     )
 
 
@@ -120,8 +145,11 @@ def simulate(
     if encounters < 1:
         raise ValueError(f"the number of encounters must be at least 1, not {encounters}")
     cfg = make_config(seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate)
+    spec = (seed, str(practice), None if scenario is None else str(scenario), cfg.start, flaw_rate)
+    _WORKER_CONFIG.clear()
+    _WORKER_CONFIG[spec] = cfg
     jobs = [
-        (cfg, c, min(CHUNK, encounters - c * CHUNK), c * CHUNK)
+        (spec, c, min(CHUNK, encounters - c * CHUNK), c * CHUNK)
         for c in range((encounters + CHUNK - 1) // CHUNK)
     ]
     results = []
@@ -165,71 +193,165 @@ def build_tables(r: Result) -> dict[str, pd.DataFrame]:
     cfg = r.config
     p = cfg.practice
     t: dict[str, pd.DataFrame] = {}
-    t["practice"] = pd.DataFrame([{
-        "id": p.id, "name": p.name, "tin": p.tin, "npi": p.npi, "taxonomy": p.taxonomy,
-        "address": p.address.one_line(), "phone": p.phone, "locality": p.locality,
-    }])
-    t["providers"] = pd.DataFrame([{
-        "npi": v.npi, "first_name": v.first_name, "last_name": v.last_name,
-        "credential": v.credential, "specialty": v.specialty, "taxonomy": v.taxonomy,
-    } for v in p.providers])
-    t["locations"] = pd.DataFrame([{
-        "id": loc.id, "name": loc.name, "address": loc.address.one_line(), "pos": loc.pos,
-    } for loc in p.locations])
-    t["payers"] = pd.DataFrame([{
-        "id": y.id, "name": y.name, "kind": y.kind, "payer_id": y.payer_id,
-        "filing_indicator": y.filing_indicator, "member_id_format": y.member_id_format,
-        "address": y.address.one_line(),
-    } for y in cfg.payers.values()])
-    t["plans"] = pd.DataFrame([{
-        "id": n.id, "payer_id": n.payer_id, "name": n.name, "type": n.type,
-        "deductible": n.deductible, "coinsurance": n.coinsurance, "oop_max": n.oop_max,
-        **{f"copay_{k}": v for k, v in sorted(n.copays.items())},
-        "requires_referral": n.requires_referral, "effective": n.effective,
-        "termination": n.termination,
-    } for n in cfg.plans.values()])
-    t["patients"] = pd.DataFrame([{
-        "id": x.id, "account": x.account, "first_name": x.first_name, "last_name": x.last_name,
-        "sex": x.sex, "birth_date": x.birth_date, "address": x.address.one_line(),
-        "phone": x.phone,
-    } for x in r.patients.values()])
-    t["coverage"] = pd.DataFrame([{
-        "id": c.id, "patient_id": c.patient_id, "plan_id": c.plan_id, "payer_id": c.payer_id,
-        "order": c.order, "member_id": c.member_id, "group_number": c.group_number,
-        "relationship": c.relationship,
-        "subscriber_name": f"{c.subscriber.first_name} {c.subscriber.last_name}",
-        "subscriber_birth_date": c.subscriber.birth_date, "effective": c.effective,
-        "termination": c.termination, "flaw": c.flaw or "",
-    } for c in r.coverages.values()])
+    t["practice"] = pd.DataFrame(
+        [
+            {
+                "id": p.id,
+                "name": p.name,
+                "tin": p.tin,
+                "npi": p.npi,
+                "taxonomy": p.taxonomy,
+                "address": p.address.one_line(),
+                "phone": p.phone,
+                "locality": p.locality,
+            }
+        ]
+    )
+    t["providers"] = pd.DataFrame(
+        [
+            {
+                "npi": v.npi,
+                "first_name": v.first_name,
+                "last_name": v.last_name,
+                "credential": v.credential,
+                "specialty": v.specialty,
+                "taxonomy": v.taxonomy,
+            }
+            for v in p.providers
+        ]
+    )
+    t["locations"] = pd.DataFrame(
+        [
+            {
+                "id": loc.id,
+                "name": loc.name,
+                "address": loc.address.one_line(),
+                "pos": loc.pos,
+            }
+            for loc in p.locations
+        ]
+    )
+    t["payers"] = pd.DataFrame(
+        [
+            {
+                "id": y.id,
+                "name": y.name,
+                "kind": y.kind,
+                "payer_id": y.payer_id,
+                "filing_indicator": y.filing_indicator,
+                "member_id_format": y.member_id_format,
+                "address": y.address.one_line(),
+            }
+            for y in cfg.payers.values()
+        ]
+    )
+    t["plans"] = pd.DataFrame(
+        [
+            {
+                "id": n.id,
+                "payer_id": n.payer_id,
+                "name": n.name,
+                "type": n.type,
+                "deductible": n.deductible,
+                "coinsurance": n.coinsurance,
+                "oop_max": n.oop_max,
+                **{f"copay_{k}": v for k, v in sorted(n.copays.items())},
+                "requires_referral": n.requires_referral,
+                "effective": n.effective,
+                "termination": n.termination,
+            }
+            for n in cfg.plans.values()
+        ]
+    )
+    t["patients"] = pd.DataFrame(
+        [
+            {
+                "id": x.id,
+                "account": x.account,
+                "first_name": x.first_name,
+                "last_name": x.last_name,
+                "sex": x.sex,
+                "birth_date": x.birth_date,
+                "address": x.address.one_line(),
+                "phone": x.phone,
+            }
+            for x in r.patients.values()
+        ]
+    )
+    t["coverage"] = pd.DataFrame(
+        [
+            {
+                "id": c.id,
+                "patient_id": c.patient_id,
+                "plan_id": c.plan_id,
+                "payer_id": c.payer_id,
+                "order": c.order,
+                "member_id": c.member_id,
+                "group_number": c.group_number,
+                "relationship": c.relationship,
+                "subscriber_name": f"{c.subscriber.first_name} {c.subscriber.last_name}",
+                "subscriber_birth_date": c.subscriber.birth_date,
+                "effective": c.effective,
+                "termination": c.termination,
+                "flaw": c.flaw or "",
+            }
+            for c in r.coverages.values()
+        ]
+    )
     enc_rows, dx_rows, line_rows = [], [], []
     for e in r.encounters:
-        enc_rows.append({
-            "id": e.id, "date": e.date, "patient_id": e.patient_id, "provider_npi": e.provider_npi,
-            "location_id": e.location_id, "pos": e.pos, "scenario": e.scenario,
-            "specialty": e.specialty, "title": e.title, "new_patient": e.new_patient,
-            "visit_type": e.visit_type, "primary_coverage_id": e.primary_coverage_id or "",
-            "secondary_coverage_id": e.secondary_coverage_id or "",
-            "prior_auth": e.prior_auth or "",
-            "em_mdm": e.em.mdm_level if e.em else "", "em_minutes": (e.em.minutes if e.em and e.em.minutes is not None else ""),
-            "flaws": _join(f.kind for f in e.flaws),
-            "flaw_messages": " | ".join(f.message for f in e.flaws),
-            "note": e.note,
-        })
+        enc_rows.append(
+            {
+                "id": e.id,
+                "date": e.date,
+                "patient_id": e.patient_id,
+                "provider_npi": e.provider_npi,
+                "location_id": e.location_id,
+                "pos": e.pos,
+                "scenario": e.scenario,
+                "specialty": e.specialty,
+                "title": e.title,
+                "new_patient": e.new_patient,
+                "visit_type": e.visit_type,
+                "primary_coverage_id": e.primary_coverage_id or "",
+                "secondary_coverage_id": e.secondary_coverage_id or "",
+                "prior_auth": e.prior_auth or "",
+                "em_mdm": e.em.mdm_level if e.em else "",
+                "em_minutes": (e.em.minutes if e.em and e.em.minutes is not None else ""),
+                "flaws": _join(f.kind for f in e.flaws),
+                "flaw_messages": " | ".join(f.message for f in e.flaws),
+                "note": e.note,
+            }
+        )
         versions = [("key", e.diagnoses, e.lines)]
         if (e.billed_diagnoses, e.billed_lines) != (e.diagnoses, e.lines):
             versions.append(("billed", e.billed_diagnoses, e.billed_lines))
         for version, dxs, lines in versions:
             for d in dxs:
-                dx_rows.append({"encounter_id": e.id, "version": version, "sequence": d.sequence,
-                                "code": d.code, "description": d.description})
+                dx_rows.append(
+                    {
+                        "encounter_id": e.id,
+                        "version": version,
+                        "sequence": d.sequence,
+                        "code": d.code,
+                        "description": d.description,
+                    }
+                )
             for n, ln in enumerate(lines, start=1):
-                line_rows.append({
-                    "encounter_id": e.id, "version": version, "line": n, "code": ln.code,
-                    "system": ln.system, "modifiers": _join(ln.modifiers), "units": ln.units,
-                    "dx_pointers": _join(ln.dx_pointers),
-                    "charge": world.charge_for(p, ln.code) * ln.units,
-                    "description": ln.description,
-                })
+                line_rows.append(
+                    {
+                        "encounter_id": e.id,
+                        "version": version,
+                        "line": n,
+                        "code": ln.code,
+                        "system": ln.system,
+                        "modifiers": _join(ln.modifiers),
+                        "units": ln.units,
+                        "dx_pointers": _join(ln.dx_pointers),
+                        "charge": world.charge_for(p, ln.code) * ln.units,
+                        "description": ln.description,
+                    }
+                )
     t["encounters"] = pd.DataFrame(enc_rows)
     t["coded_diagnoses"] = pd.DataFrame(dx_rows)
     t["coded_lines"] = pd.DataFrame(line_rows)

@@ -8,7 +8,8 @@ A key (diagnoses + service lines) for a patient of a given sex and age must have
   conservative subset of the CMS Medicare Code Editor edits and CPT section ranges);
 * CPT codes known to the code sets and HCPCS codes active; modifiers valid for their code;
 * diagnosis pointers 1-4 that point at a diagnosis of the claim;
-* units within the NCCI MUE for the code;
+* units within the NCCI MUE for the code (an MUE of 0 marks a service Medicare does not
+  cover — a payer matter, not a coding error);
 * no NCCI PTP pair billed together unless an NCCI-associated modifier allows it.
 
 :func:`problems` returns the list of problems (empty when the key is clean). It is pure
@@ -59,24 +60,37 @@ def demographic_edits() -> tuple[DemographicEdit, ...]:
                 sex = row["sex"] or None
                 if sex not in (None, "F", "M") or row["system"] not in ("icd10cm", "cpt", "hcpcs"):
                     raise ValueError("sex must be F, M or blank; system icd10cm, cpt or hcpcs")
-                out.append(DemographicEdit(row["system"], row["first"], row["last"], sex,
-                                           int(row["min_age"]), int(row["max_age"]), row["rule"]))
+                out.append(
+                    DemographicEdit(
+                        row["system"],
+                        row["first"],
+                        row["last"],
+                        sex,
+                        int(row["min_age"]),
+                        int(row["max_age"]),
+                        row["rule"],
+                    )
+                )
             except (ValueError, KeyError) as exc:
                 raise ContentError(f"{EDITS_FILE.name}:{n}: {exc}") from None
     return tuple(out)
 
 
+@cache
+def _edits_for(system: str, code: str) -> tuple[DemographicEdit, ...]:
+    return tuple(e for e in demographic_edits() if e.covers(system, code))
+
+
 def demographic_problem(system: str, code: str, sex: str, age: int) -> str | None:
-    for e in demographic_edits():
-        if e.covers(system, code):
-            if e.sex and e.sex != sex:
-                return f"{code} is for {'female' if e.sex == 'F' else 'male'} patients only ({e.rule})"
-            if not e.min_age <= age <= e.max_age:
-                return f"{code} does not fit a patient aged {age} ({e.rule})"
+    for e in _edits_for(system, code):
+        if e.sex and e.sex != sex:
+            return f"{code} is for {'female' if e.sex == 'F' else 'male'} patients only ({e.rule})"
+        if not e.min_age <= age <= e.max_age:
+            return f"{code} does not fit a patient aged {age} ({e.rule})"
     return None
 
 
-def _line_problems(line: CodedLine, n_dx: int, sex: str, age: int) -> list[str]:
+def _line_problems(line: CodedLine, n_dx: int) -> list[str]:
     out = []
     code = line.code
     if line.system == "cpt":
@@ -98,19 +112,19 @@ def _line_problems(line: CodedLine, n_dx: int, sex: str, age: int) -> list[str]:
     if line.units < 1:
         out.append(f"{code}: units must be at least 1")
     edit = ncci.mue(code)
-    if edit is not None and line.units > edit.value:
+    # An MUE of 0 means "not payable by Medicare" (e.g. preventive visits 99381-99397,
+    # non-covered by statute), not a coding error: the key is payer-independent, and the
+    # payer applies its own coverage rules.
+    if edit is not None and edit.value > 0 and line.units > edit.value:
         out.append(f"{code}: {line.units} units exceed the MUE of {edit.value}")
-    problem = demographic_problem(line.system, code, sex, age)
-    if problem:
-        out.append(problem)
     return out
 
 
 @lru_cache(maxsize=65536)
-def problems(
-    diagnoses: tuple[CodedDiagnosis, ...], lines: tuple[CodedLine, ...], sex: str, age: int
+def code_problems(
+    diagnoses: tuple[CodedDiagnosis, ...], lines: tuple[CodedLine, ...]
 ) -> tuple[str, ...]:
-    """Everything wrong with a key for a patient of ``sex`` and ``age`` (empty if clean)."""
+    """What is wrong with a key whatever the patient (codes, modifiers, pointers, NCCI)."""
     out: list[str] = []
     if not diagnoses:
         out.append("no diagnosis")
@@ -123,14 +137,10 @@ def problems(
         verdict = icd10cm.validate(d.code)
         if verdict.status != "billable":
             out.append(verdict.message)
-            continue
-        problem = demographic_problem("icd10cm", d.code, sex, age)
-        if problem:
-            out.append(problem)
     for c in icd10cm.excludes1_conflicts(codes):
         out.append(c.message)
     for line in lines:
-        out.extend(_line_problems(line, len(diagnoses), sex, age))
+        out.extend(_line_problems(line, len(diagnoses)))
     for i, a in enumerate(lines):
         for b in lines[i + 1 :]:
             if a.code == b.code:
@@ -138,4 +148,20 @@ def problems(
             verdict = ncci.check_pair(a.code, b.code, a.modifiers, b.modifiers)
             if verdict is not None and not verdict.allowed:
                 out.append(verdict.reason)
+    return tuple(out)
+
+
+def problems(
+    diagnoses: tuple[CodedDiagnosis, ...], lines: tuple[CodedLine, ...], sex: str, age: int
+) -> tuple[str, ...]:
+    """Everything wrong with a key for a patient of ``sex`` and ``age`` (empty if clean)."""
+    out = list(code_problems(diagnoses, lines))
+    for d in diagnoses:
+        problem = demographic_problem("icd10cm", d.code, sex, age)
+        if problem:
+            out.append(problem)
+    for line in lines:
+        problem = demographic_problem(line.system, line.code, sex, age)
+        if problem:
+            out.append(problem)
     return tuple(out)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from codesets import cpt, hcpcs, icd10cm
@@ -75,35 +76,80 @@ class Option:
     def __repr__(self) -> str:
         return f"Option({self.attrs})"
 
+    def __getattr__(self, name: str) -> Any:
+        # ``"{side.word}".format_map(ctx)`` reads attributes: answer from the option's data.
+        try:
+            return object.__getattribute__(self, "attrs")[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+_Part = Any  # str | ("alt", [parts...]) | ("field", name, attr, original)
+
+
+@cache
+def _compile(template: str) -> tuple[_Part, ...]:
+    """Split a text template once into literals, ``[[a|b]]`` choices and ``{x.y}`` fields."""
+
+    def fields(text: str) -> list[_Part]:
+        out: list[_Part] = []
+        pos = 0
+        for m in _FIELD.finditer(text):
+            if m.start() > pos:
+                out.append(text[pos : m.start()])
+            out.append(("field", m.group(1), m.group(2), m.group(0)))
+            pos = m.end()
+        if pos < len(text):
+            out.append(text[pos:])
+        return out
+
+    parts: list[_Part] = []
+    pos = 0
+    for m in _ALT.finditer(template):
+        parts.extend(fields(template[pos : m.start()]))
+        parts.append(("alt", tuple(tuple(fields(a)) for a in m.group(1).split("|"))))
+        pos = m.end()
+    parts.extend(fields(template[pos:]))
+    return tuple(parts)
+
 
 def fill(template: str, ctx: Mapping[str, Any], rng: random.Random | None = None) -> str:
-    """Fill ``{slot}``/``{slot.attr}`` placeholders; choose ``[[a|b]]`` alternatives."""
-    if rng is not None and "[[" in template:
-        template = _ALT.sub(lambda m: rng.choice(m.group(1).split("|")), template)
+    """Fill ``{slot}``/``{slot.attr}`` placeholders; choose ``[[a|b]]`` alternatives
+    (the first one when no ``rng`` is given).
 
-    def field_value(m: re.Match[str]) -> str:
-        name, attr = m.group(1), m.group(2)
-        if name not in ctx:
-            raise KeyError(f"{{{m.group(0)[1:-1]}}}: no slot named {name!r}")
-        value = ctx[name]
-        if attr is None:
-            return str(value)
-        try:
-            if isinstance(value, Option):
-                return _fmt(value.get(attr))
-            return _fmt(value[attr] if isinstance(value, Mapping) else getattr(value, attr))
-        except (KeyError, AttributeError):
-            raise KeyError(f"{m.group(0)}: {name!r} has no attribute {attr!r}") from None
-
-    return _FIELD.sub(field_value, template)
+    A template is checked at load time to hold only such placeholders, so it is a valid
+    :meth:`str.format` string once its alternatives are chosen; the formatting itself
+    runs in C. ``ctx`` values are :class:`Option` objects, numbers, or namespaces.
+    """
+    parts = _compile(template)
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return parts[0]
+    groups = [p for p in parts if not isinstance(p, str) and p[0] == "alt"]
+    choice = tuple(rng.randrange(len(g[1])) if rng is not None else 0 for g in groups)
+    fmt = _format_string(template, choice)
+    try:
+        return fmt.format_map(ctx)
+    except (KeyError, AttributeError, IndexError) as exc:
+        raise KeyError(f"{template[:60]!r}: no value for {exc}") from None
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return f"{value:.1f}"
-    return str(value)
+@cache
+def _format_string(template: str, choice: tuple[int, ...]) -> str:
+    out: list[str] = []
+    n = 0
+    for part in _compile(template):
+        if isinstance(part, str):
+            out.append(part)
+        elif part[0] == "field":
+            out.append(part[3])
+        else:
+            for sub_part in part[1][choice[n]]:
+                out.append(sub_part if isinstance(sub_part, str) else sub_part[3])
+            n += 1
+    return "".join(out)
 
 
 def _truthy(expr: str, ctx: Mapping[str, Any]) -> bool:
@@ -188,8 +234,19 @@ _SECTION_TITLES = {
     "plan": ("PLAN", "PLAN"),
     "time": ("TIME", "TIME"),
 }
-_ORDER = ("chief_complaint", "hpi", "ros", "history", "vitals", "exam", "results", "procedure",
-          "assessment", "plan", "time")
+_ORDER = (
+    "chief_complaint",
+    "hpi",
+    "ros",
+    "history",
+    "vitals",
+    "exam",
+    "results",
+    "procedure",
+    "assessment",
+    "plan",
+    "time",
+)
 
 
 class Scenario:
@@ -207,7 +264,8 @@ class Scenario:
         self.visit_type: str = data["visit_type"]
         self.weight: float = float(data.get("weight", 1.0))
         self.seasons: dict[str, float] = {
-            s: float(data.get("seasons", {}).get(s, 1.0)) for s in ("winter", "spring", "summer", "fall")
+            s: float(data.get("seasons", {}).get(s, 1.0))
+            for s in ("winter", "spring", "summer", "fall")
         }
         p = data["patient"]
         self.sex: str = p.get("sex", "any")
@@ -222,6 +280,23 @@ class Scenario:
         self.note_spec: dict[str, list[str]] = data["note"]
         self.flaw_specs: list[dict[str, Any]] = data.get("flaws", [])
         self._check_structure()
+        # Options are built once, so a drawn value is the same object every time and the
+        # key for a combination of values can be cached (it depends on nothing else).
+        self._options: dict[str, list[Option]] = {
+            name: [Option(o) for o in spec]
+            for name, spec in self.slots.items()
+            if isinstance(spec, list)
+        }
+        self._draw: dict[str, tuple[list[Option], list[float]]] = {}
+        for name, opts in self._options.items():
+            usable = [o for o in opts if not o.attrs.get("unspecified")]
+            self._draw[name] = (usable, [float(o.attrs.get("weight", 1.0)) for o in usable])
+        keyed = _key_slots(self)
+        self._keyed = tuple(sorted(n for n in keyed if n in self.slots))
+        # A key that reads the patient (age, sex) or vitals is not cached by slots alone.
+        self._cacheable = not keyed & {"patient", "vitals", "em", "provider"}
+        self._age_matters = bool(self.em_spec and self.em_spec["kind"] == "preventive")
+        self._keys: dict[tuple[Any, ...], Any] = {}
 
     # -- load-time structure checks (beyond the schema) ----------------------------------
 
@@ -249,16 +324,21 @@ class Scenario:
         for i, p in enumerate(self.proc_specs):
             for d in p["dx"]:
                 if d > len(self.dx_specs):
-                    raise self._err(f"points at diagnosis {d}; there are {len(self.dx_specs)}",
-                                    "procedures", i, "dx")
+                    raise self._err(
+                        f"points at diagnosis {d}; there are {len(self.dx_specs)}",
+                        "procedures",
+                        i,
+                        "dx",
+                    )
         for i, f in enumerate(self.flaw_specs):
             kind = f["kind"]
             if kind == "missing-laterality":
                 slot = f.get("slot")
                 opts = self.slots.get(slot) if slot else None
                 if not isinstance(opts, list) or not any(o.get("unspecified") for o in opts):
-                    raise self._err("needs slot: naming a slot with an option unspecified: true",
-                                    "flaws", i)
+                    raise self._err(
+                        "needs slot: naming a slot with an option unspecified: true", "flaws", i
+                    )
             if kind == "ncci-no-separate-site" and "add_billed" not in f:
                 raise self._err("needs add_billed: the line billed without support", "flaws", i)
             if kind == "missing-modifier-25" and not any(
@@ -273,11 +353,17 @@ class Scenario:
             for j, t in enumerate(texts):
                 for m in _FIELD.finditer(t):
                     if m.group(1) not in names:
-                        raise self._err(f"placeholder {m.group(0)} names no slot", "note", section, j)
+                        raise self._err(
+                            f"placeholder {m.group(0)} names no slot", "note", section, j
+                        )
                 leftover = _FIELD.sub("", t)
                 if "{" in leftover or "}" in leftover:
-                    raise self._err("a brace that is not a {slot} or {slot.attr} placeholder",
-                                    "note", section, j)
+                    raise self._err(
+                        "a brace that is not a {slot} or {slot.attr} placeholder",
+                        "note",
+                        section,
+                        j,
+                    )
 
     # -- drawing slots --------------------------------------------------------------------
 
@@ -288,9 +374,12 @@ class Scenario:
                 lo, hi = spec["between"]
                 out[name] = rng.randint(lo, hi)
                 continue
-            options = [o for o in spec if not (exclude_unspecified and o.get("unspecified"))]
-            weights = [float(o.get("weight", 1.0)) for o in options]
-            out[name] = Option(rng.choices(options, weights)[0])
+            if exclude_unspecified:
+                options, weights = self._draw[name]
+            else:
+                options = self._options[name]
+                weights = [float(o.attrs.get("weight", 1.0)) for o in options]
+            out[name] = rng.choices(options, weights)[0]
         return out
 
     # -- the key ----------------------------------------------------------------------------
@@ -311,17 +400,40 @@ class Scenario:
         level = emrules.mdm_level(problems, data, risk)
         if kind == "ed":
             code = emrules.ed_visit(problems, data, risk)
-            return code, EMDetail(problems, data, risk, emrules.MDM_NAMES[level], None, code, None), None
+            return (
+                code,
+                EMDetail(problems, data, risk, emrules.MDM_NAMES[level], None, code, None),
+                None,
+            )
         office = emrules.office_visit(problems, data, risk, minutes, new)
-        detail = EMDetail(problems, data, risk, emrules.MDM_NAMES[level], minutes, office.by_mdm,
-                          office.by_time)
+        detail = EMDetail(
+            problems, data, risk, emrules.MDM_NAMES[level], minutes, office.by_mdm, office.by_time
+        )
         return office.code, detail, minutes
 
     def build_key(
         self, ctx: dict[str, Any], age: int, new: bool
     ) -> tuple[tuple[CodedDiagnosis, ...], tuple[CodedLine, ...], EMDetail | None]:
         """Diagnoses and lines for the slot values in ``ctx`` (raises KeyError/ValueError
-        on a template mistake)."""
+        on a template mistake). Cached by the values of the slots that decide the key."""
+        cache_key = (
+            tuple(ctx.get(n) for n in self._keyed),
+            age if self._age_matters else -1,
+            new,
+        )
+        if not self._cacheable:
+            return self._build_key(ctx, age, new)
+        hit = self._keys.get(cache_key)
+        if hit is not None:
+            return hit
+        result = self._build_key(ctx, age, new)
+        if len(self._keys) < 20000:
+            self._keys[cache_key] = result
+        return result
+
+    def _build_key(
+        self, ctx: dict[str, Any], age: int, new: bool
+    ) -> tuple[tuple[CodedDiagnosis, ...], tuple[CodedLine, ...], EMDetail | None]:
         kept: dict[int, int] = {}
         diagnoses: list[CodedDiagnosis] = []
         for i, spec in enumerate(self.dx_specs, start=1):
@@ -355,13 +467,17 @@ class Scenario:
             ctx["_em_detail"] = detail
         else:
             code = fill(spec["code"], ctx).strip().upper()
-        mods = tuple(m for m in (fill(x, ctx).strip().upper() for x in spec.get("modifiers", [])) if m)
+        mods = tuple(
+            m for m in (fill(x, ctx).strip().upper() for x in spec.get("modifiers", [])) if m
+        )
         units_spec = spec.get("units", 1)
         units = int(fill(units_spec, ctx)) if isinstance(units_spec, str) else int(units_spec)
         pointers = tuple(dict.fromkeys(kept[d] for d in spec["dx"] if d in kept))
         if not pointers:
             raise ValueError(f"line {code}: every diagnosis it points to was left out")
-        return CodedLine(code, _system(code), _describe(code), mods, units, pointers[:4], spec.get("ndc"))
+        return CodedLine(
+            code, _system(code), _describe(code), mods, units, pointers[:4], spec.get("ndc")
+        )
 
     # -- rendering ----------------------------------------------------------------------------
 
@@ -379,63 +495,26 @@ class Scenario:
         """Render one visit. ``flaw`` names one of the template's flaw kinds to plant."""
         flaw_spec = next((f for f in self.flaw_specs if f["kind"] == flaw), None) if flaw else None
         values = dict(slots) if slots is not None else self.draw_slots(rng)
+        guessed = None
         if flaw_spec and flaw_spec["kind"] == "missing-laterality":
-            opts = self.slots[flaw_spec["slot"]]
-            unspecified = next(o for o in opts if o.get("unspecified"))
+            opts = self._options[flaw_spec["slot"]]
+            unspecified = next(o for o in opts if o.attrs.get("unspecified"))
             guessed = values[flaw_spec["slot"]]
-            values[flaw_spec["slot"]] = Option(unspecified)
+            values[flaw_spec["slot"]] = unspecified
         ctx: dict[str, Any] = dict(values)
-        ctx["patient"] = patient.context()
+        ctx["patient"] = SimpleNamespace(**patient.context())
         diagnoses, lines, detail = self.build_key(ctx, patient.age, new_patient)
-        ctx["em"] = {
-            "minutes": detail.minutes if detail and detail.minutes is not None else "",
-            "code": detail.code_by_mdm if detail else "",
-            "mdm": detail.mdm_level if detail else "",
-        }
-        billed_dx, billed_lines = diagnoses, lines
-        flaws: list[Flaw] = []
+        ctx["em"] = SimpleNamespace(
+            minutes=detail.minutes if detail and detail.minutes is not None else "",
+            code=detail.code_by_mdm if detail else "",
+            mdm=detail.mdm_level if detail else "",
+        )
+        billed_dx, billed_lines, flaws = diagnoses, lines, []
         if flaw_spec:
-            kind = flaw_spec["kind"]
-            if kind == "missing-laterality":
-                ctx_guess = dict(ctx)
-                ctx_guess[flaw_spec["slot"]] = guessed
-                billed_dx, billed_lines, _ = self.build_key(ctx_guess, patient.age, new_patient)
-                changed = [d.code for d in diagnoses if d.code not in {b.code for b in billed_dx}]
-                flaws.append(Flaw(kind, (
-                    "The note does not document laterality; the supportable code is "
-                    f"{', '.join(changed) or diagnoses[0].code} (unspecified side). Query the "
-                    "provider before billing a side (ICD-10-CM Official Guidelines I.B.13)."
-                )))
-            elif kind == "unsupported-em-level":
-                em_line = next((ln for ln in lines if _is_em(ln.code)), None)
-                up = emrules.one_level_up(em_line.code) if em_line else None
-                if em_line and up:
-                    billed_lines = tuple(_replace_code(ln, up) if ln is em_line else ln for ln in lines)
-                    flaws.append(Flaw(kind, (
-                        f"The documentation supports {em_line.code} ({detail.mdm_level} MDM"
-                        + (f", {detail.minutes} minutes" if detail and detail.minutes else "")
-                        + f"); {up} was billed (2021+ E/M guidelines: MDM two of three elements, or total time)."
-                    )))
-            elif kind == "missing-modifier-25":
-                em_line = next((ln for ln in lines if _is_em(ln.code) and "25" in ln.modifiers), None)
-                if em_line:
-                    stripped = _replace_mods(em_line, tuple(m for m in em_line.modifiers if m != "25"))
-                    billed_lines = tuple(stripped if ln is em_line else ln for ln in lines)
-                    flaws.append(Flaw(kind, (
-                        f"{em_line.code} is a significant, separately identifiable E/M on the day of a "
-                        "procedure and needs modifier 25; without it the payer bundles the visit into "
-                        "the procedure (NCCI Policy Manual, Chapter XI; CPT modifier 25)."
-                    )))
-            elif kind == "ncci-no-separate-site":
-                kept = {i: i for i in range(1, len(diagnoses) + 1)}
-                extra = self._line(flaw_spec["add_billed"], ctx, kept, patient.age, new_patient)
-                if extra is not None:
-                    billed_lines = (*lines, extra)
-                    flaws.append(Flaw(kind, (
-                        f"{extra.code}-{'/'.join(extra.modifiers) or 'no modifier'} was billed, but the note "
-                        "documents no separate site, session or incision: the NCCI edit bundles it, and "
-                        "59/X{EPSU} may not be used to bypass it (NCCI Policy Manual, Chapter I, §E)."
-                    )))
+            apply = _FLAW_STEPS[flaw_spec["kind"]]
+            billed_dx, billed_lines, flaws = apply(
+                self, flaw_spec, ctx, guessed, diagnoses, lines, detail, patient, new_patient
+            )
         note = self._note(rng, ctx, patient, new_patient, visit_date, provider_name)
         public_slots = {k: (v.attrs if isinstance(v, Option) else v) for k, v in values.items()}
         return Visit(
@@ -457,35 +536,61 @@ class Scenario:
 
     def _vitals(self, rng: random.Random, age: int) -> dict[str, Any]:
         if age < 1:
-            base = {"temp_f": (97.7, 99.2), "pulse": (110, 150), "resp": (30, 45), "spo2": (97, 100)}
+            base = {
+                "temp_f": (97.7, 99.2),
+                "pulse": (110, 150),
+                "resp": (30, 45),
+                "spo2": (97, 100),
+            }
         elif age < 12:
             base = {"temp_f": (97.6, 99.1), "pulse": (75, 115), "resp": (18, 26), "spo2": (97, 100)}
         else:
-            base = {"temp_f": (97.5, 98.9), "pulse": (60, 92), "resp": (12, 18), "spo2": (96, 99),
-                    "systolic": (108, 132), "diastolic": (64, 84)}
+            base = {
+                "temp_f": (97.5, 98.9),
+                "pulse": (60, 92),
+                "resp": (12, 18),
+                "spo2": (96, 99),
+                "systolic": (108, 132),
+                "diastolic": (64, 84),
+            }
         spec = {**{k: v for k, v in base.items()}, **{k: v for k, v in self.vitals.items()}}
         out: dict[str, Any] = {}
         for k, v in spec.items():
             lo, hi = (v, v) if isinstance(v, int | float) else v
-            out[k] = round(rng.uniform(lo, hi), 1) if k in ("temp_f", "bmi") else int(round(rng.uniform(lo, hi)))
+            out[k] = (
+                round(rng.uniform(lo, hi), 1)
+                if k in ("temp_f", "bmi")
+                else round(rng.uniform(lo, hi))
+            )
         return out
 
     def _note(
-        self, rng: random.Random, ctx: dict[str, Any], patient: PatientFacts, new: bool,
-        visit_date: date, provider_name: str,
+        self,
+        rng: random.Random,
+        ctx: dict[str, Any],
+        patient: PatientFacts,
+        new: bool,
+        visit_date: date,
+        provider_name: str,
     ) -> str:
         vitals = self._vitals(rng, patient.age)
-        ctx["vitals"] = vitals
+        ctx["vitals"] = SimpleNamespace(**vitals)
+        # Ordered services (imaging, lab) without an E/M: a report or requisition, with
+        # no new/established status and no vitals unless the template gives some.
+        ordered = self.em_spec is None
         short = rng.random() < 0.5
+        status = "" if ordered else f" ({'new' if new else 'established'} patient)"
         lines = [
             f"Date of service: {visit_date.isoformat()}",
-            f"Patient: {patient.first_name} {patient.last_name}, {ctx['patient']['age_text']} "
-            f"{ctx['patient']['sex']} ({'new' if new else 'established'} patient)",
+            f"Patient: {patient.first_name} {patient.last_name}, {ctx['patient'].age_text} "
+            f"{ctx['patient'].sex}{status}",
         ]
         if provider_name:
             lines.append(f"Provider: {provider_name}")
         for section in _ORDER:
             if section == "vitals":
+                if ordered and not self.vitals:
+                    continue
                 parts = [f"T {vitals['temp_f']} F", f"HR {vitals['pulse']}", f"RR {vitals['resp']}"]
                 if "systolic" in vitals:
                     parts.append(f"BP {vitals['systolic']}/{vitals['diastolic']}")
@@ -495,10 +600,13 @@ class Scenario:
                 lines.append(f"\nVITALS: {', '.join(parts)}")
                 continue
             texts = self.note_spec.get(section)
-            if section == "time" and not texts and ctx["em"]["minutes"] != "":
-                texts = ["[[Total time on the date of the encounter|I spent a total of|Total time spent today]]"
-                         " {em.minutes} minutes, including review of records, examination, counseling "
-                         "and documentation."]
+            if section == "time" and not texts and ctx["em"].minutes != "":
+                texts = [
+                    "[[Total time on the date of the encounter|I spent a total of|"
+                    "Total time spent today]]"
+                    " {em.minutes} minutes, including review of records, examination, counseling "
+                    "and documentation."
+                ]
             if not texts:
                 continue
             title = _SECTION_TITLES[section][1 if short else 0]
@@ -508,7 +616,9 @@ class Scenario:
 
     # -- every key a template can produce (for verification) ------------------------------------
 
-    def key_variants(self, limit: int = 4000) -> Iterator[tuple[dict[str, Any], int, bool, str | None]]:
+    def key_variants(
+        self, limit: int = 4000
+    ) -> Iterator[tuple[dict[str, Any], int, bool, str | None]]:
         """``(slot values, age, new_patient, flaw)`` covering every slot option that can
         change the key, the age bands in the patient range, and new/established.
         Capped at ``limit`` combinations (a deterministic sample beyond that)."""
@@ -525,7 +635,9 @@ class Scenario:
                     opts = opts[:1]
                 choices.append([(name, Option(o)) for o in opts])
         lo, hi = self.age_range
-        ages = sorted({lo, hi} | {b for band in emrules.PREVENTIVE_BANDS for b in band if lo <= b <= hi})
+        ages = sorted(
+            {lo, hi} | {b for band in emrules.PREVENTIVE_BANDS for b in band if lo <= b <= hi}
+        )
         news = [False, True] if 0 < self.new_patient_p < 1 else [self.new_patient_p >= 1]
         combos = list(itertools.product(*choices)) if choices else [()]
         rng = random.Random(self.id)
@@ -545,25 +657,126 @@ _SPACE_PUNCT = re.compile(r" +([,.;:])")
 
 def _tidy(text: str) -> str:
     """Collapse the double spaces an empty slot leaves and capitalise the first letter."""
-    text = _SPACE_PUNCT.sub(r"\1", _SPACES.sub(" ", text)).strip()
+    if "  " in text or " ," in text or " ." in text or "\t" in text:
+        text = _SPACE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
+    text = text.strip()
     return text[:1].upper() + text[1:]
 
 
 def _key_slots(s: Scenario) -> set[str]:
-    """Slots referenced by anything that decides the key."""
+    """Slots referenced by anything that decides the key (codes, modifiers, units, E/M
+    elements as ``{placeholders}``; ``when:`` conditions by name)."""
     texts: list[str] = []
+    whens: list[str] = []
     for d in s.dx_specs:
-        texts += [d["code"], d.get("when", "")]
+        texts.append(d["code"])
+        whens.append(d.get("when", ""))
     for p in s.proc_specs:
-        texts += [p["code"], *p.get("modifiers", []), str(p.get("units", "")), p.get("when", "")]
+        texts += [p["code"], *p.get("modifiers", []), str(p.get("units", ""))]
+        whens.append(p.get("when", ""))
     if s.em_spec:
         texts += [str(v) for v in s.em_spec.values()]
-    names = set()
-    for t in texts:
-        names |= {m.group(1) for m in _FIELD.finditer(t)}
-        if t and re.fullmatch(r"!?[a-z][a-z0-9_]*(\.[a-z0-9_]+)?", t):
-            names.add(t.lstrip("!").split(".")[0])
+    names = {m.group(1) for t in texts for m in _FIELD.finditer(t)}
+    names |= {w.lstrip("!").split(".")[0] for w in whens if w}
     return names
+
+
+# --------------------------------------------------------------------------------------
+# Teaching flaws: one small step per kind. Each returns the billed diagnoses, the billed
+# lines and the flaw record; the key (what is right) is never changed by a flaw.
+# --------------------------------------------------------------------------------------
+
+_Key = tuple[tuple[CodedDiagnosis, ...], tuple[CodedLine, ...], list[Flaw]]
+
+
+def _flaw_missing_laterality(s, spec, ctx, guessed, dx, lines, detail, patient, new) -> _Key:
+    """The note omits the side: the key is the unspecified code; the practice billed the
+    side it guessed (Guidelines I.B.13)."""
+    ctx_guess = dict(ctx)
+    ctx_guess[spec["slot"]] = guessed
+    billed_dx, billed_lines, _ = s.build_key(ctx_guess, patient.age, new)
+    changed = [d.code for d in dx if d.code not in {b.code for b in billed_dx}]
+    message = (
+        "The note does not document laterality; the supportable code is "
+        f"{', '.join(changed) or dx[0].code} (unspecified side). Query the provider before "
+        "billing a side (ICD-10-CM Official Guidelines I.B.13)."
+    )
+    return billed_dx, billed_lines, [Flaw("missing-laterality", message)]
+
+
+def _flaw_unsupported_em(s, spec, ctx, guessed, dx, lines, detail, patient, new) -> _Key:
+    """The practice billed one E/M level above what the documentation supports."""
+    em_line = next((ln for ln in lines if _is_em(ln.code)), None)
+    up = emrules.one_level_up(em_line.code) if em_line else None
+    if em_line is None or up is None or detail is None:
+        return dx, lines, []
+    billed = tuple(_replace_code(ln, up) if ln is em_line else ln for ln in lines)
+    minutes = f", {detail.minutes} minutes" if detail.minutes else ""
+    message = (
+        f"The documentation supports {em_line.code} ({detail.mdm_level} MDM{minutes}); {up} "
+        "was billed (2021+ E/M guidelines: MDM by two of three elements, or total time)."
+    )
+    return dx, billed, [Flaw("unsupported-em-level", message)]
+
+
+def _flaw_missing_25(s, spec, ctx, guessed, dx, lines, detail, patient, new) -> _Key:
+    """The E/M that needs modifier 25 was billed without it."""
+    em_line = next((ln for ln in lines if _is_em(ln.code) and "25" in ln.modifiers), None)
+    if em_line is None:
+        return dx, lines, []
+    stripped = _replace_mods(em_line, tuple(m for m in em_line.modifiers if m != "25"))
+    billed = tuple(stripped if ln is em_line else ln for ln in lines)
+    message = (
+        f"{em_line.code} is a significant, separately identifiable E/M on the day of a "
+        "procedure and needs modifier 25; without it the payer bundles the visit into the "
+        "procedure (NCCI Policy Manual, Chapter XI; CPT modifier 25)."
+    )
+    return dx, billed, [Flaw("missing-modifier-25", message)]
+
+
+def _flaw_ncci(s, spec, ctx, guessed, dx, lines, detail, patient, new) -> _Key:
+    """A bundled line was billed with 59/X{EPSU} although no separate site is documented."""
+    kept = {i: i for i in range(1, len(dx) + 1)}
+    extra = s._line(spec["add_billed"], ctx, kept, patient.age, new)
+    if extra is None:
+        return dx, lines, []
+    flaw = Flaw("ncci-no-separate-site", _ncci_flaw_message(extra, lines))
+    return dx, (*lines, extra), [flaw]
+
+
+_FLAW_STEPS = {
+    "missing-laterality": _flaw_missing_laterality,
+    "unsupported-em-level": _flaw_unsupported_em,
+    "missing-modifier-25": _flaw_missing_25,
+    "ncci-no-separate-site": _flaw_ncci,
+}
+
+
+def _ncci_flaw_message(extra: CodedLine, lines: tuple[CodedLine, ...]) -> str:
+    """Why the extra billed line is not supported, naming the edit when the data has it."""
+    from codesets import ncci, pfs
+
+    billed = f"{extra.code}-{'/'.join(extra.modifiers)}" if extra.modifiers else extra.code
+    for ln in lines:
+        edit = ncci.ptp_between(ln.code, extra.code)
+        if edit is not None:
+            return (
+                f"{billed} was billed, but the note documents no separate site, session or "
+                f"incision: NCCI bundles {edit.column2} into {edit.column1} (modifier indicator "
+                f"{edit.modifier_indicator}), and 59 or XE/XS/XP/XU may be used only when the "
+                "record shows a distinct service (NCCI Policy Manual, Chapter I, section E)."
+            )
+    major = next((ln for ln in lines if (r := pfs.rvu(ln.code)) and r.global_days == "090"), None)
+    where = (
+        f"it is part of the global surgical package of {major.code} (90-day global) and "
+        if major
+        else ""
+    )
+    return (
+        f"{billed} was billed, but the note documents no separate site, session or incision: "
+        f"{where}NCCI policy bundles it into the primary procedure; 59 or XE/XS/XP/XU may be "
+        "used only when the record shows a distinct service (NCCI Policy Manual, Chapter I)."
+    )
 
 
 def _is_em(code: str) -> bool:
@@ -571,13 +784,15 @@ def _is_em(code: str) -> bool:
 
 
 def _replace_code(line: CodedLine, code: str) -> CodedLine:
-    return CodedLine(code, line.system, _describe(code), line.modifiers, line.units, line.dx_pointers,
-                     line.ndc)
+    return CodedLine(
+        code, line.system, _describe(code), line.modifiers, line.units, line.dx_pointers, line.ndc
+    )
 
 
 def _replace_mods(line: CodedLine, mods: tuple[str, ...]) -> CodedLine:
-    return CodedLine(line.code, line.system, line.description, mods, line.units, line.dx_pointers,
-                     line.ndc)
+    return CodedLine(
+        line.code, line.system, line.description, mods, line.units, line.dx_pointers, line.ndc
+    )
 
 
 @cache
@@ -612,7 +827,9 @@ def _load_dir(directory: str) -> dict[str, Scenario]:
     for p in sorted(Path(directory).glob("*/*.yaml")):
         s = load_file(p)
         if s.id in out:
-            raise ContentError(f"{p.name}: field 'id': {s.id!r} is also used by {out[s.id].path.name}")
+            raise ContentError(
+                f"{p.name}: field 'id': {s.id!r} is also used by {out[s.id].path.name}"
+            )
         out[s.id] = s
     return out
 
@@ -629,7 +846,5 @@ def find(name: str) -> Scenario:
         return load_file(p)
     scenarios = load_all()
     if name not in scenarios:
-        raise ContentError(
-            f"unknown scenario {name!r}; available: {', '.join(sorted(scenarios))}"
-        )
+        raise ContentError(f"unknown scenario {name!r}; available: {', '.join(sorted(scenarios))}")
     return scenarios[name]

@@ -35,10 +35,21 @@ def test_mdm_is_the_middle_element(p, d, r):
 
 @pytest.mark.parametrize(
     ("minutes", "new", "code"),
-    [(9, False, None), (10, False, "99212"), (19, False, "99212"), (20, False, "99213"),
-     (30, False, "99214"), (40, False, "99215"), (54, False, "99215"),
-     (14, True, None), (15, True, "99202"), (30, True, "99203"), (45, True, "99204"),
-     (60, True, "99205"), (74, True, "99205")],
+    [
+        (9, False, None),
+        (10, False, "99212"),
+        (19, False, "99212"),
+        (20, False, "99213"),
+        (30, False, "99214"),
+        (40, False, "99215"),
+        (54, False, "99215"),
+        (14, True, None),
+        (15, True, "99202"),
+        (30, True, "99203"),
+        (45, True, "99204"),
+        (60, True, "99205"),
+        (74, True, "99205"),
+    ],
 )
 def test_time_thresholds(minutes, new, code):
     assert em.office_code_by_time(minutes, new) == code
@@ -59,8 +70,18 @@ def test_ed_and_preventive():
     assert em.ed_visit("minimal", "minimal", "minimal") == "99282"
     assert em.ed_visit("high", "extensive", "high") == "99285"
     assert [em.preventive_visit(a, True) for a in (0, 1, 4, 5, 11, 12, 17, 18, 39, 40, 64, 65)] == [
-        "99381", "99382", "99382", "99383", "99383", "99384", "99384", "99385", "99385",
-        "99386", "99386", "99387",
+        "99381",
+        "99382",
+        "99382",
+        "99383",
+        "99383",
+        "99384",
+        "99384",
+        "99385",
+        "99385",
+        "99386",
+        "99386",
+        "99387",
     ]
     assert em.preventive_visit(70, False) == "99397"
     assert em.one_level_up("99213") == "99214" and em.one_level_up("99215") is None

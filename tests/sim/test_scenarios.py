@@ -14,6 +14,7 @@ from datetime import date
 
 import pytest
 
+from codesets import ncci, pfs
 from sim import verify
 from sim.scenarios import engine
 
@@ -35,14 +36,29 @@ def test_every_key_is_valid(sid):
         for sex in sexes:
             facts = engine.PatientFacts("Test", "Patient", sex, age)
             visit = s.render(
-                random.Random(checked), facts, new_patient=new, visit_date=date(2026, 3, 2),
-                flaw=flaw, slots=slots,
+                random.Random(checked),
+                facts,
+                new_patient=new,
+                visit_date=date(2026, 3, 2),
+                flaw=flaw,
+                slots=slots,
             )
             problems = verify.problems(visit.diagnoses, visit.lines, sex, age)
             assert not problems, f"{sid} ({sex}, {age}, new={new}, {slots}): {problems}"
+            if flaw == "ncci-no-separate-site":
+                extra = visit.billed_lines[-1]
+                bundled = any(ncci.ptp_between(ln.code, extra.code) for ln in visit.lines)
+                in_global = any(
+                    (r := pfs.rvu(ln.code)) is not None and r.global_days == "090"
+                    for ln in visit.lines
+                )
+                assert bundled or in_global, f"{sid}: {extra.code} is not bundled by any edit"
             if flaw:
                 assert visit.flaws and visit.flaws[0].kind == flaw, f"{sid}: {flaw} not applied"
-                assert (visit.billed_lines, visit.billed_diagnoses) != (visit.lines, visit.diagnoses)
+                assert (visit.billed_lines, visit.billed_diagnoses) != (
+                    visit.lines,
+                    visit.diagnoses,
+                )
             else:
                 assert visit.billed_lines == visit.lines
             checked += 1
@@ -57,8 +73,12 @@ def test_notes_render_without_leftover_placeholders(sid):
     for _ in range(15):
         age = rng.randint(lo, hi)
         sex = rng.choice(["F", "M"]) if s.sex == "any" else s.sex
-        visit = s.render(rng, engine.PatientFacts("Ana", "Diaz", sex, age), new_patient=False,
-                         visit_date=date(2026, 5, 4))
+        visit = s.render(
+            rng,
+            engine.PatientFacts("Ana", "Diaz", sex, age),
+            new_patient=False,
+            visit_date=date(2026, 5, 4),
+        )
         assert "{" not in visit.note and "[[" not in visit.note and "  " not in visit.note
         for section in ("HPI", "ASSESSMENT", "IMPRESSION", "PLAN"):
             if section in visit.note:

@@ -33,7 +33,7 @@ def test_same_seed_same_bytes_and_workers_do_not_matter(tmp_path):
     b = simulate(5, 4100, workers=2).write(tmp_path / "b")
     names = sorted(p.name for p in a.iterdir())
     assert names == sorted(p.name for p in b.iterdir())
-    match, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
+    _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
     assert mismatch == [] and errors == []
     c = simulate(6, 300).write(tmp_path / "c")
     assert (c / "encounters.csv").read_bytes() != (a / "encounters.csv").read_bytes()
@@ -92,24 +92,62 @@ def test_any_seed_gives_valid_keys(seed):
 
 def test_cli_writes_the_tables(tmp_path, capsys):
     out = tmp_path / "out"
-    assert main(["simulate", "--seed", "1", "--encounters", "50", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(["simulate", "--seed", "1", "--encounters", "50", "--out", str(out), "--quiet"]) == 0
+    )
     names = {p.name for p in out.iterdir()}
-    assert {"patients.csv", "coverage.csv", "encounters.csv", "coded_diagnoses.csv",
-            "coded_lines.csv", "practice.csv", "providers.csv", "payers.csv", "plans.csv",
-            "summary.json"} <= names
+    assert {
+        "patients.csv",
+        "coverage.csv",
+        "encounters.csv",
+        "coded_diagnoses.csv",
+        "coded_lines.csv",
+        "practice.csv",
+        "providers.csv",
+        "payers.csv",
+        "plans.csv",
+        "summary.json",
+    } <= names
     summary = json.loads((out / "summary.json").read_text())
     assert summary["encounters"] == 50 and summary["keys_verified"] == 50
 
 
 def test_cli_single_scenario_and_unknown_scenario(tmp_path, capsys):
     out = tmp_path / "one"
-    assert main(["simulate", "--seed", "2", "--encounters", "20", "--scenario",
-                 "fm-strep-pharyngitis", "--out", str(out), "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "simulate",
+                "--seed",
+                "2",
+                "--encounters",
+                "20",
+                "--scenario",
+                "fm-strep-pharyngitis",
+                "--out",
+                str(out),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     summary = json.loads((out / "summary.json").read_text())
     assert summary["scenarios_used"] == 1
     bad = tmp_path / "bad"
-    code = main(["simulate", "--seed", "2", "--encounters", "5", "--scenario", "nope",
-                 "--out", str(bad), "--quiet"])
+    code = main(
+        [
+            "simulate",
+            "--seed",
+            "2",
+            "--encounters",
+            "5",
+            "--scenario",
+            "nope",
+            "--out",
+            str(bad),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "unknown scenario 'nope'" in err and "fm-strep-pharyngitis" in err
     assert err.count("\n") == 1
@@ -120,8 +158,20 @@ def test_cli_bad_practice_file_names_file_line_field(tmp_path, capsys):
     bad = tmp_path / "practice.yaml"
     bad.write_text("id: x\nname: 12\n", encoding="utf-8")
     out = tmp_path / "out"
-    code = main(["simulate", "--seed", "1", "--encounters", "5", "--practice", str(bad),
-                 "--out", str(out), "--quiet"])
+    code = main(
+        [
+            "simulate",
+            "--seed",
+            "1",
+            "--encounters",
+            "5",
+            "--practice",
+            str(bad),
+            "--out",
+            str(out),
+            "--quiet",
+        ]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "practice.yaml" in err and err.count("\n") == 1
     assert not out.exists()
