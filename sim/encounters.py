@@ -27,6 +27,7 @@ Per encounter, in order:
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -37,7 +38,7 @@ from sim import people, verify
 from sim.models import Coverage, Encounter, Flaw, Patient, Payer, Plan, Practice
 from sim.scenarios import engine
 
-CHUNK = 2000
+CHUNK = 1000
 DEFAULT_FLAW_RATE = 0.08
 # Established panel: slots per (sex, birth year) for each provider of the practice
 # (4 providers x 10 = 40 slots; over ~100 birth years and two sexes, ~8,000 patients).
@@ -117,8 +118,10 @@ class _Picker:
                 for s in pool
             ]
 
+        self.cum = {sea: list(itertools.accumulate(w)) for sea, w in self.weights.items()}
+
     def pick(self, rng: random.Random, day: date) -> engine.Scenario:
-        return rng.choices(self.pool, self.weights[season(day)])[0]
+        return rng.choices(self.pool, cum_weights=self.cum[season(day)])[0]
 
 
 @dataclass
@@ -193,6 +196,17 @@ class _Panel:
             return self._make(pid, f"new:{chunk}:{k}", sex, birth)
         pid = f"P{sex}{birth.year}{slot:03d}"
         return self._make(pid, f"panel:{pid}", sex, birth)
+
+
+def warm_up(cfg: Config) -> None:
+    """Load what every chunk needs (code-set indexes, the people pool) once, so that
+    worker processes forked afterwards start with it in memory."""
+    from codesets import icd10cm, ncci
+
+    icd10cm.load()
+    ncci.ptp("99213", "99214")
+    verify.demographic_edits()
+    _pool(cfg.seed).addresses(cfg.practice.address.state)
 
 
 @cache

@@ -344,6 +344,9 @@ class PooledFaker(RcmProvider):
         pools = {"L": MEMBER_LETTERS, "9": string.digits, "A": alnum}
         return "".join(r.choice(pools[f]) if f in pools else f for f in fmt)
 
+    def group_number(self) -> str:
+        return self.member_id(self._rng.choice(("99999", "999999", "G9999999", "LLL99999")))
+
     def address_in(self, state: str) -> tuple[str, str, str]:
         """A (street, city, ZIP) of ``state``, kept together as Faker made them."""
         return self._rng.choice(self.pool.addresses(state))

@@ -27,7 +27,14 @@ from typing import Any
 import pandas as pd
 
 from sim import world
-from sim.encounters import CHUNK, DEFAULT_FLAW_RATE, Config, SimulationError, generate_chunk
+from sim.encounters import (
+    CHUNK,
+    DEFAULT_FLAW_RATE,
+    Config,
+    SimulationError,
+    generate_chunk,
+    warm_up,
+)
 from sim.models import Coverage, Encounter, Patient
 from sim.scenarios import engine
 
@@ -153,6 +160,7 @@ def simulate(
         for c in range((encounters + CHUNK - 1) // CHUNK)
     ]
     results = []
+    warm_up(cfg)
     if workers > 1 and len(jobs) > 1:
         with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
             for r in pool.map(_run_chunk, jobs):

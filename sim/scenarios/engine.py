@@ -290,7 +290,8 @@ class Scenario:
         self._draw: dict[str, tuple[list[Option], list[float]]] = {}
         for name, opts in self._options.items():
             usable = [o for o in opts if not o.attrs.get("unspecified")]
-            self._draw[name] = (usable, [float(o.attrs.get("weight", 1.0)) for o in usable])
+            weights = [float(o.attrs.get("weight", 1.0)) for o in usable]
+            self._draw[name] = (usable, list(itertools.accumulate(weights)))
         keyed = _key_slots(self)
         self._keyed = tuple(sorted(n for n in keyed if n in self.slots))
         # A key that reads the patient (age, sex) or vitals is not cached by slots alone.
@@ -375,11 +376,12 @@ class Scenario:
                 out[name] = rng.randint(lo, hi)
                 continue
             if exclude_unspecified:
-                options, weights = self._draw[name]
+                options, cum = self._draw[name]
+                out[name] = rng.choices(options, cum_weights=cum)[0]
             else:
                 options = self._options[name]
                 weights = [float(o.attrs.get("weight", 1.0)) for o in options]
-            out[name] = rng.choices(options, weights)[0]
+                out[name] = rng.choices(options, weights)[0]
         return out
 
     # -- the key ----------------------------------------------------------------------------
