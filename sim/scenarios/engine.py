@@ -581,7 +581,9 @@ class Scenario:
         # no new/established status and no vitals unless the template gives some.
         ordered = self.em_spec is None
         short = rng.random() < 0.5
-        status = "" if ordered else f" ({'new' if new else 'established'} patient)"
+        # New/established matters for office and preventive visits only (not ED, not orders).
+        office = self.em_spec is not None and self.em_spec["kind"] in ("office", "preventive")
+        status = f" ({'new' if new else 'established'} patient)" if office else ""
         lines = [
             f"Date of service: {visit_date.isoformat()}",
             f"Patient: {patient.first_name} {patient.last_name}, {ctx['patient'].age_text} "
