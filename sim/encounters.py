@@ -192,7 +192,7 @@ class _Panel:
             year -= 1  # birthday not reached yet this year: born a year earlier
         birth = date(year, month_day.month, month_day.day)
         if new:
-            pid = f"N{chunk:04d}{k % CHUNK:04d}"
+            pid = f"N{k:08d}"  # k is the run-wide encounter number: unique
             return self._make(pid, f"new:{chunk}:{k}", sex, birth)
         pid = f"P{sex}{birth.year}{slot:03d}"
         return self._make(pid, f"panel:{pid}", sex, birth)
