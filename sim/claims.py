@@ -54,8 +54,14 @@ class BillingProvider:
 
     @classmethod
     def of(cls, practice: Practice) -> BillingProvider:
-        return cls(practice.name, practice.npi, practice.tin, practice.taxonomy,
-                   practice.address, practice.phone)
+        return cls(
+            practice.name,
+            practice.npi,
+            practice.tin,
+            practice.taxonomy,
+            practice.address,
+            practice.phone,
+        )
 
 
 @dataclass(frozen=True)
@@ -70,8 +76,13 @@ class RenderingProvider:
 
     @classmethod
     def of(cls, provider: Provider) -> RenderingProvider:
-        return cls(provider.first_name, provider.last_name, provider.npi, provider.taxonomy,
-                   provider.credential)
+        return cls(
+            provider.first_name,
+            provider.last_name,
+            provider.npi,
+            provider.taxonomy,
+            provider.credential,
+        )
 
 
 @dataclass(frozen=True)
@@ -111,8 +122,17 @@ class Insured:
     @classmethod
     def of(cls, coverage: Coverage, plan: Plan | None = None) -> Insured:
         s: Subscriber = coverage.subscriber
-        return cls(coverage.member_id, s.first_name, s.last_name, s.sex, s.birth_date, s.address,
-                   coverage.relationship, coverage.group_number, plan.name if plan else "")
+        return cls(
+            coverage.member_id,
+            s.first_name,
+            s.last_name,
+            s.sex,
+            s.birth_date,
+            s.address,
+            coverage.relationship,
+            coverage.group_number,
+            plan.name if plan else "",
+        )
 
 
 @dataclass(frozen=True)
@@ -128,8 +148,14 @@ class PayerInfo:
 
     @classmethod
     def of(cls, payer: Payer, order: int = 1) -> PayerInfo:
-        return cls(payer.id, payer.name, payer.payer_id, payer.filing_indicator, payer.address,
-                   {1: "P", 2: "S", 3: "T"}.get(order, "P"))
+        return cls(
+            payer.id,
+            payer.name,
+            payer.payer_id,
+            payer.filing_indicator,
+            payer.address,
+            {1: "P", 2: "S", 3: "T"}.get(order, "P"),
+        )
 
 
 @dataclass(frozen=True)
@@ -279,9 +305,15 @@ def from_encounter(
         oc = coverages[other_id]
         op = payers[oc.payer_id]
         other = OtherCoverage(
-            oc.subscriber.first_name, oc.subscriber.last_name, oc.member_id,
-            plans[oc.plan_id].name, op.name, op.payer_id, "P" if to_secondary else "S",
-            oc.relationship, op.filing_indicator,
+            oc.subscriber.first_name,
+            oc.subscriber.last_name,
+            oc.member_id,
+            plans[oc.plan_id].name,
+            op.name,
+            op.payer_id,
+            "P" if to_secondary else "S",
+            oc.relationship,
+            op.filing_indicator,
         )
     provider = practice.provider(encounter.provider_npi)
     location = next((loc for loc in practice.locations if loc.id == encounter.location_id), None)

@@ -81,10 +81,10 @@ def test_flawed_encounters_say_why(run_600):
             assert f.kind and len(f.message) > 30
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**6))
 def test_any_seed_gives_valid_keys(seed):
-    r = simulate(seed, 120)
+    r = simulate(seed, 80)
     for e in r.encounters:
         p = r.patients[e.patient_id]
         assert verify.problems(e.diagnoses, e.lines, p.sex, p.age_on(e.date)) == ()
@@ -182,3 +182,47 @@ def test_cli_rejects_bad_numbers(tmp_path, capsys):
         code = main(["simulate", "--seed", "1", *argv, "--out", str(tmp_path / "x"), "--quiet"])
         assert code == 2
     assert not (tmp_path / "x").exists()
+
+
+def test_payer_mix_follows_the_configuration_among_eligible_plans():
+    """Primary plans follow the practice's payer mix, renormalised over the plans a
+    patient of that age can have (Medicare and Medicare Advantage only from 65)."""
+    import random
+    from datetime import date
+
+    from sim import world
+
+    practice = world.load_practice("family-practice")
+    payers, plans = world.load_payers()
+    pool = people.PeoplePool(1)
+    on = date(2026, 1, 5)
+    weights = practice.payer_mix
+    for age, eligible in ((40, lambda p: p.min_age <= 40), (70, lambda p: True)):
+        rng = random.Random(age)
+        fake = pool.faker(rng)
+        seen: Counter[str] = Counter()
+        n = 3000
+        for i in range(n):
+            patient = people.make_patient(fake, rng, f"X{i}", sex="F", age=age, on=on)
+            covs = people.make_coverages(
+                fake, rng, patient, on=on, plans=plans, payers=payers, plan_weights=weights
+            )
+            primary = next((c.plan_id for c in covs if c.order == 1), "self-pay")
+            seen[primary] += 1
+        # The documented rule (people.make_coverages): eligible plans by age; employer plans
+        # weighted x0.12 from 65 (most people then have Medicare first).
+        expected = {}
+        for pid, w in weights.items():
+            plan = plans[pid]
+            kind = payers[plan.payer_id].kind
+            if not eligible(plan) or not plan.min_age <= age <= plan.max_age:
+                continue
+            if kind in ("medicare", "medicare-advantage") and age < 65:
+                continue
+            if kind in ("commercial", "hmo") and age >= 65:
+                w *= 0.12
+            expected[pid] = w
+        total = sum(expected.values())
+        for pid, w in expected.items():
+            share = seen[pid] / n
+            assert abs(share - w / total) < 0.2 * (w / total) + 0.015, (age, pid, share, w / total)
