@@ -155,6 +155,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             flaw_rate=args.flaw_rate,
             workers=args.workers,
             progress=bar.update,
+            validate_x12=not args.no_999,
         )
     except ContentError as exc:
         raise InputError(str(exc)) from None
@@ -228,9 +229,19 @@ def build_parser() -> argparse.ArgumentParser:
         default=min(2, os.cpu_count() or 1),
         help="parallel processes (default: up to 2)",
     )
+    sim.add_argument(
+        "--no-999",
+        action="store_true",
+        help="skip the clearinghouse's pyx12 validation and 999s (for very large runs: "
+        "pyx12 checks about 200 claims a second)",
+    )
     sim.add_argument("--out", required=True, help="output folder")
     sim.add_argument("--quiet", action="store_true", help="no progress bar or summary line")
     sim.set_defaults(func=cmd_simulate)
+
+    from rcmlab import x12cmd
+
+    x12cmd.add_parser(sub)
     return p
 
 

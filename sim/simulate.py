@@ -20,7 +20,8 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,13 @@ class Result:
     patients: dict[str, Patient]
     coverages: dict[str, Coverage]
     scenario_counts: dict[str, int]
+    submissions: list[Any] = field(default_factory=list)  # clearinghouse.frontend.Submission
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def claims(self) -> list[Any]:
+        """Every claim the practice submitted (one per insured encounter)."""
+        return [c for sub in self.submissions for c in sub.claims]
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
@@ -147,8 +154,15 @@ def simulate(
     flaw_rate: float = DEFAULT_FLAW_RATE,
     workers: int = 1,
     progress: Callable[[int], None] | None = None,
+    claims: bool = True,
+    validate_x12: bool = True,
 ) -> Result:
-    """Generate ``encounters`` visits at ``practice`` from ``seed`` (deterministic)."""
+    """Generate ``encounters`` visits at ``practice`` from ``seed`` (deterministic).
+
+    With ``claims`` (the default) every insured encounter becomes a claim to its primary
+    payer, submitted to the clearinghouse in 837P files (pyx12 + 999 unless
+    ``validate_x12`` is false, then the scrubber): see :attr:`Result.submissions`.
+    """
     if encounters < 1:
         raise ValueError(f"the number of encounters must be at least 1, not {encounters}")
     cfg = make_config(seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate)
@@ -185,7 +199,54 @@ def simulate(
     used = {e.patient_id for e in all_enc}
     patients = {k: v for k, v in sorted(patients.items()) if k in used}
     coverages = {k: v for k, v in sorted(coverages.items()) if v.patient_id in used}
-    return Result(cfg, all_enc, patients, coverages, dict(sorted(counts.items())))
+    result = Result(cfg, all_enc, patients, coverages, dict(sorted(counts.items())))
+    if claims:
+        result.submissions = submit_claims(result, workers=workers, validate_x12=validate_x12)
+    return result
+
+
+CLAIMS_PER_FILE = 500
+
+
+def _submit_job(args: tuple[list[Any], str, int, datetime, bool]) -> Any:
+    from sim.clearinghouse.frontend import submit
+
+    batch, name, control, created, validate_x12 = args
+    return submit(batch, name=name, control=control, created=created, validate_x12=validate_x12)
+
+
+def submit_claims(r: Result, *, workers: int = 1, validate_x12: bool = True) -> list[Any]:
+    """Build the claims and send them to the clearinghouse: one 837P file per payer per
+    clinic week, at most :data:`CLAIMS_PER_FILE` claims each, numbered in order."""
+    from sim import claims as claims_mod
+
+    cfg = r.config
+    batches: dict[tuple[date, str], list[Any]] = {}
+    for e in r.encounters:
+        claim = claims_mod.from_encounter(
+            e,
+            practice=cfg.practice,
+            patients=r.patients,
+            coverages=r.coverages,
+            plans=cfg.plans,
+            payers=cfg.payers,
+        )
+        if claim is None:
+            continue
+        week = e.date - timedelta(days=e.date.weekday())
+        batches.setdefault((week, claim.payer.id), []).append(claim)
+    jobs = []
+    control = 0
+    for (week, payer_id), batch in sorted(batches.items()):
+        for i in range(0, len(batch), CLAIMS_PER_FILE):
+            control += 1
+            name = f"{week.isoformat()}-{payer_id}-{control:04d}"
+            created = datetime.combine(week + timedelta(days=4), time(18, 0))
+            jobs.append((batch[i : i + CLAIMS_PER_FILE], name, control, created, validate_x12))
+    if workers > 1 and len(jobs) > 1:
+        with ProcessPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            return list(pool.map(_submit_job, jobs))
+    return [_submit_job(j) for j in jobs]
 
 
 # --------------------------------------------------------------------------------------
@@ -363,7 +424,63 @@ def build_tables(r: Result) -> dict[str, pd.DataFrame]:
     t["encounters"] = pd.DataFrame(enc_rows)
     t["coded_diagnoses"] = pd.DataFrame(dx_rows)
     t["coded_lines"] = pd.DataFrame(line_rows)
+    if r.submissions:
+        t.update(_claim_tables(r))
     return t
+
+
+def _claim_tables(r: Result) -> dict[str, pd.DataFrame]:
+    claim_rows, line_rows, finding_rows = [], [], []
+    for sub in r.submissions:
+        rejected = sub.rejected_claims()
+        for c in sub.claims:
+            status = (
+                "accepted"
+                if c.id not in rejected
+                else ("rejected-999" if not sub.accepted else "rejected-scrubber")
+            )
+            claim_rows.append(
+                {
+                    "id": c.id,
+                    "encounter_id": c.encounter_id,
+                    "file": sub.name,
+                    "patient_id": c.patient.id,
+                    "payer_id": c.payer.id,
+                    "payer": c.payer.name,
+                    "member_id": c.insured.member_id,
+                    "relationship": c.insured.relationship,
+                    "frequency": c.frequency,
+                    "service_date": c.first_service_date,
+                    "pos": c.place_of_service,
+                    "diagnoses": _join(c.diagnoses),
+                    "prior_auth": c.prior_auth or "",
+                    "total_charge": c.total_charge,
+                    "rendering_npi": c.rendering.npi if c.rendering else "",
+                    "status": status,
+                }
+            )
+            for ln in c.lines:
+                line_rows.append(
+                    {
+                        "claim_id": c.id,
+                        "line": ln.number,
+                        "service_date": ln.service_date,
+                        "pos": ln.pos,
+                        "code": ln.code,
+                        "modifiers": _join(ln.modifiers),
+                        "dx_pointers": _join(ln.dx_pointers),
+                        "units": ln.units,
+                        "charge": ln.charge,
+                        "control_number": ln.control_number,
+                    }
+                )
+        for f in sub.findings:
+            finding_rows.append({"file": sub.name, **f.as_dict()})
+    return {
+        "claims": pd.DataFrame(claim_rows),
+        "claim_lines": pd.DataFrame(line_rows),
+        "scrubber_findings": pd.DataFrame(finding_rows),
+    }
 
 
 def summarize(r: Result) -> dict[str, Any]:
@@ -386,6 +503,27 @@ def summarize(r: Result) -> dict[str, Any]:
         "by_plan": dict(sorted(plans.items())),
         "flaws": dict(sorted(flaws.items())),
         "scenarios_used": len(r.scenario_counts),
+        **_claim_summary(r),
+    }
+
+
+def _claim_summary(r: Result) -> dict[str, Any]:
+    if not r.submissions:
+        return {}
+    claims = [c for sub in r.submissions for c in sub.claims]
+    rejected = set().union(*(sub.rejected_claims() for sub in r.submissions))
+    rules = Counter(f.rule for sub in r.submissions for f in sub.findings if f.severity == "reject")
+    validated = [sub for sub in r.submissions if sub.report is not None]
+    return {
+        "claims": len(claims),
+        "self_pay_encounters": len(r.encounters) - len(claims),
+        "files_837p": len(r.submissions),
+        "files_rejected_999": sum(not sub.accepted for sub in r.submissions),
+        "files_validated_pyx12": len(validated),
+        "claims_rejected": len(rejected),
+        "clean_claim_rate": round(1 - len(rejected) / len(claims), 4) if claims else None,
+        "rejections_by_rule": dict(sorted(rules.items())),
+        "charges": str(sum((c.total_charge for c in claims), Decimal("0.00"))),
     }
 
 
@@ -397,10 +535,22 @@ def write(r: Result, out: Path) -> Path:
     try:
         for name, df in r.tables.items():
             df.to_csv(tmp / f"{name}.csv", index=False)
+        if r.submissions:
+            (tmp / "837p").mkdir()
+            for sub in r.submissions:
+                (tmp / "837p" / f"{sub.name}.x12").write_text(sub.x12, encoding="utf-8")
+            if any(sub.ack for sub in r.submissions):
+                (tmp / "999").mkdir()
+                for sub in r.submissions:
+                    if sub.ack:
+                        (tmp / "999" / f"{sub.name}.999").write_text(sub.ack, encoding="utf-8")
         (tmp / "summary.json").write_text(json.dumps(r.summary(), indent=2) + "\n")
         out.mkdir(parents=True, exist_ok=True)
         for f in sorted(tmp.iterdir()):
-            os.replace(f, out / f.name)
+            target = out / f.name
+            if f.is_dir() and target.is_dir():
+                shutil.rmtree(target)  # a previous run's 837p/ or 999/
+            os.replace(f, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out

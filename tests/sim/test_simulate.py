@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import filecmp
 import json
 from collections import Counter
 
@@ -17,7 +16,7 @@ from sim.simulate import simulate
 
 @pytest.fixture(scope="module")
 def run_600():
-    return simulate(11, 600)
+    return simulate(11, 600, claims=False)
 
 
 def test_every_generated_key_verifies(run_600):
@@ -28,15 +27,23 @@ def test_every_generated_key_verifies(run_600):
         assert e.note and e.diagnoses and e.lines
 
 
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
 def test_same_seed_same_bytes_and_workers_do_not_matter(tmp_path):
-    a = simulate(5, 4100, workers=1).write(tmp_path / "a")
-    b = simulate(5, 4100, workers=2).write(tmp_path / "b")
-    names = sorted(p.name for p in a.iterdir())
-    assert names == sorted(p.name for p in b.iterdir())
-    _, mismatch, errors = filecmp.cmpfiles(a, b, names, shallow=False)
-    assert mismatch == [] and errors == []
-    c = simulate(6, 300).write(tmp_path / "c")
+    # 2,100 encounters = 3 chunks, so two workers really split the work.
+    a = simulate(5, 2100, workers=1, validate_x12=False).write(tmp_path / "a")
+    b = simulate(5, 2100, workers=2, validate_x12=False).write(tmp_path / "b")
+    fa, fb = _files(a), _files(b)
+    assert fa.keys() == fb.keys() and any(p.parts[0] == "837p" for p in fa)
+    assert [p for p in fa if fa[p] != fb[p]] == []
+    c = simulate(6, 300, validate_x12=False).write(tmp_path / "c")
     assert (c / "encounters.csv").read_bytes() != (a / "encounters.csv").read_bytes()
+    # with the 999s too
+    d1 = simulate(9, 120).write(tmp_path / "d1")
+    d2 = simulate(9, 120, workers=2).write(tmp_path / "d2")
+    assert _files(d1) == _files(d2)
 
 
 def test_established_patients_recur_and_new_ones_do_not(run_600):
@@ -58,7 +65,7 @@ def test_patients_fit_their_scenarios(run_600):
 
 
 def test_specialty_and_payer_mix_follow_the_configuration():
-    r = simulate(3, 4000)
+    r = simulate(3, 4000, claims=False)
     prac = r.config.practice
     total = sum(prac.specialty_mix.values())
     seen = Counter(e.specialty for e in r.encounters)
@@ -84,7 +91,7 @@ def test_flawed_encounters_say_why(run_600):
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(min_value=0, max_value=10**6))
 def test_any_seed_gives_valid_keys(seed):
-    r = simulate(seed, 80)
+    r = simulate(seed, 80, claims=False)
     for e in r.encounters:
         p = r.patients[e.patient_id]
         assert verify.problems(e.diagnoses, e.lines, p.sex, p.age_on(e.date)) == ()
