@@ -340,3 +340,23 @@ def from_encounter(
 
 def location_of(practice: Practice, location_id: str) -> Location | None:
     return next((loc for loc in practice.locations if loc.id == location_id), None)
+
+
+def for_encounter(result: Any, encounter: Encounter, **options: Any) -> Claim | None:
+    """:func:`from_encounter` with the world taken from a simulation result
+    (``sim.simulate.Result``); ``options`` as for :func:`from_encounter`."""
+    cfg = result.config
+    return from_encounter(
+        encounter,
+        practice=cfg.practice,
+        patients=result.patients,
+        coverages=result.coverages,
+        plans=cfg.plans,
+        payers=cfg.payers,
+        **options,
+    )
+
+
+def of_result(result: Any, **options: Any) -> list[Claim]:
+    """Every claim of a simulation result, in encounter order (self-pay visits have none)."""
+    return [c for e in result.encounters if (c := for_encounter(result, e, **options))]

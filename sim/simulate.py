@@ -220,17 +220,9 @@ def submit_claims(r: Result, *, workers: int = 1, validate_x12: bool = True) -> 
     clinic week, at most :data:`CLAIMS_PER_FILE` claims each, numbered in order."""
     from sim import claims as claims_mod
 
-    cfg = r.config
     batches: dict[tuple[date, str], list[Any]] = {}
     for e in r.encounters:
-        claim = claims_mod.from_encounter(
-            e,
-            practice=cfg.practice,
-            patients=r.patients,
-            coverages=r.coverages,
-            plans=cfg.plans,
-            payers=cfg.payers,
-        )
+        claim = claims_mod.for_encounter(r, e)
         if claim is None:
             continue
         week = e.date - timedelta(days=e.date.weekday())

@@ -32,17 +32,8 @@ def test_every_insured_encounter_is_claimed_and_files_pass_pyx12(run):
 
 
 def test_correct_keys_pass_the_scrubber(run):
-    cfg = run.config
     for e in run.encounters:
-        c = claims_mod.from_encounter(
-            e,
-            practice=cfg.practice,
-            patients=run.patients,
-            coverages=run.coverages,
-            plans=cfg.plans,
-            payers=cfg.payers,
-            billed=False,
-        )
+        c = claims_mod.for_encounter(run, e, billed=False)
         if c is None:
             continue
         sub = submit(
@@ -79,20 +70,12 @@ def _detectable(claim) -> bool:
 
 def test_planted_missing_modifier_25_and_ncci_flaws_are_caught():
     r = simulate(8, 1500, flaw_rate=0.5, claims=False)
-    cfg = r.config
     caught = 0
     for e in r.encounters:
         kinds = {f.kind for f in e.flaws}
         if not kinds & {"missing-modifier-25", "ncci-no-separate-site"}:
             continue
-        c = claims_mod.from_encounter(
-            e,
-            practice=cfg.practice,
-            patients=r.patients,
-            coverages=r.coverages,
-            plans=cfg.plans,
-            payers=cfg.payers,
-        )
+        c = claims_mod.for_encounter(r, e)
         if c is None or not _detectable(c):
             # e.g. 59 on a column-2 code with modifier indicator 1: only the note shows
             # that no separate site was treated; 25 with 99406 is CMS guidance, not NCCI.
