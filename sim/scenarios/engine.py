@@ -659,8 +659,14 @@ _SPACES = re.compile(r"[ \t]{2,}")
 _SPACE_PUNCT = re.compile(r" +([,.;:])")
 
 
+_AN_AGE = re.compile(r"\b([Aa]) ((?:8|11|18|8\d)-year-old)")
+
+
 def _tidy(text: str) -> str:
-    """Collapse the double spaces an empty slot leaves and capitalise the first letter."""
+    """Collapse the double spaces an empty slot leaves, write "an 84-year-old" (not "a"),
+    and capitalise the first letter."""
+    if "-year-old" in text:
+        text = _AN_AGE.sub(lambda m: f"{m.group(1)}n {m.group(2)}", text)
     if "  " in text or " ," in text or " ." in text or "\t" in text:
         text = _SPACE_PUNCT.sub(r"\1", _SPACES.sub(" ", text))
     text = text.strip()
