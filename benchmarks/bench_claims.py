@@ -36,15 +36,7 @@ def build_claims(total: int, simulate_n: int, workers: int) -> tuple[list, dict]
 
     t0 = time.perf_counter()
     r = simulate(2026, simulate_n, workers=workers, claims=False)
-    c = r.config
-    kw = dict(
-        practice=c.practice,
-        patients=r.patients,
-        coverages=r.coverages,
-        plans=c.plans,
-        payers=c.payers,
-    )
-    base = [x for e in r.encounters if (x := claims_mod.from_encounter(e, **kw))]
+    base = claims_mod.of_result(r)
     t1 = time.perf_counter()
     out = list(base[:total])
     k = 0

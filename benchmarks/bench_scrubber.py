@@ -33,26 +33,16 @@ GOAL_SECONDS = 20.0
 
 
 def _claims(encounters: int, seed: int) -> list:
-    import inspect
 
     from sim import claims
     from sim.simulate import simulate
 
     # Only the encounters are needed: skip the simulator's own 837P/pyx12 submission step
-    # when this version of simulate() has one (the claims are built below, unvalidated).
-    quick = {"claims": False} if "claims" in inspect.signature(simulate).parameters else {}
-    r = simulate(seed, encounters, **quick)
-    c = r.config
+    # (the claims are built below, unvalidated).
+    r = simulate(seed, encounters, claims=False)
     out = []
     for e in r.encounters:
-        claim = claims.from_encounter(
-            e,
-            practice=c.practice,
-            patients=r.patients,
-            coverages=r.coverages,
-            plans=c.plans,
-            payers=c.payers,
-        )
+        claim = claims.for_encounter(r, e)
         if claim is not None:
             out.append(claim)
     return out

@@ -22,22 +22,7 @@ SVG = "{http://www.w3.org/2000/svg}"
 
 
 def _claims(seed: int, n: int) -> list[claims.Claim]:
-    r = simulate(seed, n)
-    c = r.config
-    return [
-        x
-        for e in r.encounters
-        if (
-            x := claims.from_encounter(
-                e,
-                practice=c.practice,
-                patients=r.patients,
-                coverages=r.coverages,
-                plans=c.plans,
-                payers=c.payers,
-            )
-        )
-    ]
+    return claims.of_result(simulate(seed, n, claims=False))
 
 
 @pytest.fixture(scope="module")

@@ -23,18 +23,9 @@ from sim.simulate import simulate
 
 
 def _claims(run, billed):
-    c = run.config
     out = []
     for e in run.encounters:
-        claim = claims.from_encounter(
-            e,
-            practice=c.practice,
-            patients=run.patients,
-            coverages=run.coverages,
-            plans=c.plans,
-            payers=c.payers,
-            billed=billed,
-        )
+        claim = claims.for_encounter(run, e, billed=billed)
         if claim is not None:
             out.append((e, claim))
     return out
@@ -42,13 +33,13 @@ def _claims(run, billed):
 
 @pytest.fixture(scope="module", params=["family-practice", "orthopedic-group"])
 def run(request):
-    return simulate(2026, 300, practice=request.param, flaw_rate=1.0)
+    return simulate(2026, 300, practice=request.param, flaw_rate=1.0, claims=False)
 
 
 @pytest.fixture(scope="module")
 def base():
     """A clean key claim of an adult with one diagnosis line to build cases from."""
-    r = simulate(7, 40)
+    r = simulate(7, 40, claims=False)
     for e, claim in _claims(r, billed=False):
         age = claim.patient.age_on(e.date)
         if 30 <= age <= 60 and len(claim.diagnoses) >= 2 and not scrub(claim):

@@ -29,20 +29,12 @@ def sim_claims(seed: int, n: int = 300, practice: str = "family-practice") -> tu
     """Claims of a simulated practice: primary claims plus claims to the secondary payer."""
     from sim.simulate import simulate
 
-    r = simulate(seed, n, practice=practice)
-    c = r.config
-    kw = dict(
-        practice=c.practice,
-        patients=r.patients,
-        coverages=r.coverages,
-        plans=c.plans,
-        payers=c.payers,
-    )
-    out = [x for e in r.encounters if (x := claims_mod.from_encounter(e, **kw))]
+    r = simulate(seed, n, practice=practice, claims=False)
+    out = claims_mod.of_result(r)
     out += [
         x
         for e in r.encounters
-        if e.secondary_coverage_id and (x := claims_mod.from_encounter(e, to_secondary=True, **kw))
+        if e.secondary_coverage_id and (x := claims_mod.for_encounter(r, e, to_secondary=True))
     ]
     # A claim to the secondary payer has the same encounter: give it its own CLM01.
     seen: set[str] = set()
