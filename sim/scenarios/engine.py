@@ -124,16 +124,31 @@ def fill(template: str, ctx: Mapping[str, Any], rng: random.Random | None = None
     :meth:`str.format` string once its alternatives are chosen; the formatting itself
     runs in C. ``ctx`` values are :class:`Option` objects, numbers, or namespaces.
     """
-    parts = _compile(template)
-    if len(parts) == 1 and isinstance(parts[0], str):
-        return parts[0]
-    groups = [p for p in parts if not isinstance(p, str) and p[0] == "alt"]
-    choice = tuple(rng.randrange(len(g[1])) if rng is not None else 0 for g in groups)
-    fmt = _format_string(template, choice)
+    plain, sizes = _plan(template)
+    if plain is not None:
+        return plain
+    if not sizes:
+        fmt = template
+    elif rng is None:
+        fmt = _format_string(template, (0,) * len(sizes))
+    else:
+        fmt = _format_string(template, tuple(int(rng.random() * n) for n in sizes))
     try:
         return fmt.format_map(ctx)
     except (KeyError, AttributeError, IndexError) as exc:
         raise KeyError(f"{template[:60]!r}: no value for {exc}") from None
+
+
+@cache
+def _plan(template: str) -> tuple[str | None, tuple[int, ...]]:
+    """``(text, ())`` for a template with nothing to fill, else ``(None, sizes of its
+    [[...]] groups)``."""
+    parts = _compile(template)
+    if len(parts) == 1 and isinstance(parts[0], str):
+        return parts[0], ()
+    if not parts:
+        return "", ()
+    return None, tuple(len(p[1]) for p in parts if not isinstance(p, str) and p[0] == "alt")
 
 
 @cache
