@@ -217,7 +217,9 @@ def test_a_service_after_the_scrub_date_is_future_dated(base):
     day = base.lines[0].service_date
     assert of(scrub(base, on=day), "required-field") == []
     found = of(scrub(base, on=day - timedelta(days=1)), "required-field")
-    assert [f.stc01 for f in found] == ["A7:510"]
+    # one finding per future-dated service line (the base claim may have several)
+    assert [f.stc01 for f in found] == ["A7:510"] * len(base.lines)
+    assert [f.line for f in found] == [ln.number for ln in base.lines]
 
 
 # --- rule 2: NPI check digit ----------------------------------------------------------------
