@@ -147,6 +147,18 @@ class _Panel:
     def _make(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
         if pid in self.patients:
             return self.patients[pid]
+        # An established patient is a pure function of (run, slot): a worker that meets
+        # them again in a later chunk reuses them instead of building them again.
+        known = _KNOWN.get(self.cfg, pid)
+        if known is not None:
+            self.patients[pid], self.coverages[pid] = known
+            return known[0]
+        patient = self._build(pid, seed_key, sex, birth)
+        if pid.startswith("P"):
+            _KNOWN.put(self.cfg, pid, (patient, self.coverages[pid]))
+        return patient
+
+    def _build(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
         rng = random.Random(f"{self.cfg.seed}:{seed_key}")
         fake = self.fake
         fake.reseed(rng)
@@ -196,6 +208,47 @@ class _Panel:
             return self._make(pid, f"new:{chunk}:{k}", sex, birth)
         pid = f"P{sex}{birth.year}{slot:03d}"
         return self._make(pid, f"panel:{pid}", sex, birth)
+
+
+class _KnownPatients:
+    """Panel patients already built in this process for the current run (bounded)."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self._run: tuple[Any, ...] | None = None
+        self._items: dict[str, tuple[Patient, list[Coverage]]] = {}
+
+    @staticmethod
+    def _key(cfg: Config) -> tuple[Any, ...]:
+        # Everything a panel patient and their coverage depend on (plans and payers come
+        # from the shipped payers file, loaded once per process).
+        p = cfg.practice
+        return (
+            cfg.seed,
+            p.id,
+            tuple(sorted(p.payer_mix.items())),
+            p.address.state,
+            len(p.providers),
+            cfg.start,
+            cfg.flaw_rate,
+            tuple(sorted(cfg.plans)),
+        )
+
+    def get(self, cfg: Config, pid: str) -> tuple[Patient, list[Coverage]] | None:
+        if self._run != self._key(cfg):
+            return None
+        return self._items.get(pid)
+
+    def put(self, cfg: Config, pid: str, value: tuple[Patient, list[Coverage]]) -> None:
+        key = self._key(cfg)
+        if self._run != key:
+            self._run, self._items = key, {}
+        if len(self._items) < self.LIMIT:
+            self._items[pid] = value
+
+
+_KNOWN = _KnownPatients()
 
 
 def warm_up(cfg: Config) -> None:
