@@ -433,12 +433,24 @@ class NCCIEdits:
                 "the record supports a distinct service",
                 bypass_modifier=m,
             )
-        reason = (
-            f"{head}: not payable separately unless a modifier such as 59/XS shows a "
-            "distinct service"
-        )
+        if c2.isdigit() and 99202 <= int(c2) <= 99499:
+            # An E/M as the column 2 code: the NCCI-associated modifier is 25 (or 57 for
+            # the decision for major surgery), never 59 (NCCI Policy Manual, Chapter XI).
+            reason = (
+                f"{head}: {c2} is not payable separately unless modifier 25 (57 for a "
+                "decision for surgery) shows a significant, separately identifiable E/M"
+            )
+        else:
+            reason = (
+                f"{head}: not payable separately unless a modifier such as 59/XS shows a "
+                "distinct service"
+            )
         same_site = [m for m in mods2 if m in ANATOMIC_MODIFIERS and m in mods1]
-        misplaced = [m for m in mods1 if m in NCCI_ASSOCIATED_MODIFIERS and m not in mods2]
+        misplaced = [
+            m
+            for m in mods1
+            if m in NCCI_ASSOCIATED_MODIFIERS and m not in mods2 and m not in ANATOMIC_MODIFIERS
+        ]
         if same_site:
             reason += f" ({same_site[0]} on both codes names the same anatomic site)"
         elif misplaced:

@@ -173,6 +173,35 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- rcmlab check ----------------------------------------------------------------------
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check a response against an exercise; print the check result as JSON (exit 0
+    whether or not the answer is right; 2 for a malformed exercise or response)."""
+    from exercises.check import check
+    from exercises.load import load
+    from exercises.model import ExerciseError
+
+    try:
+        exercise = load(args.exercise)
+    except ExerciseError as exc:
+        raise InputError(str(exc)) from None
+    path = Path(args.response)
+    try:
+        response = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path.name}:{exc.lineno}: not valid JSON: {exc.msg}") from None
+    try:
+        result = check(exercise, response)
+    except ExerciseError as exc:
+        raise InputError(f"{path.name}: {exc}") from None
+    print(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from codesets.lookup import SEARCHABLE, SYSTEMS
 
@@ -242,6 +271,11 @@ def build_parser() -> argparse.ArgumentParser:
     from rcmlab import x12cmd
 
     x12cmd.add_parser(sub)
+
+    chk = sub.add_parser("check", help="check a response to an exercise (prints JSON)")
+    chk.add_argument("exercise", help="the exercise YAML file")
+    chk.add_argument("response", help="the response JSON file")
+    chk.set_defaults(func=cmd_check)
     return p
 
 

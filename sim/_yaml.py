@@ -51,8 +51,10 @@ class Lines:
 
 @cache
 def schema(name: str) -> dict[str, Any]:
-    """A JSON Schema from ``sim/schemas/NAME.schema.json``."""
-    return json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    """A JSON Schema: ``sim/schemas/NAME.schema.json``, or the file at ``NAME`` when it is
+    a path to a ``.json`` file (e.g. ``exercises/schema.json``)."""
+    path = Path(name) if name.endswith(".json") else SCHEMA_DIR / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def _path_text(path: Any) -> str:
