@@ -25,7 +25,6 @@ from sim.models import (
     Address,
     Coverage,
     Encounter,
-    Location,
     Patient,
     Payer,
     Plan,
@@ -316,7 +315,7 @@ def from_encounter(
             op.filing_indicator,
         )
     provider = practice.provider(encounter.provider_npi)
-    location = next((loc for loc in practice.locations if loc.id == encounter.location_id), None)
+    location = practice.location(encounter.location_id)
     facility = None
     if location is not None and location.address != practice.address:
         facility = ServiceFacility(location.name, location.address)
@@ -336,10 +335,6 @@ def from_encounter(
         other_coverage=other,
         encounter_id=encounter.id,
     )
-
-
-def location_of(practice: Practice, location_id: str) -> Location | None:
-    return next((loc for loc in practice.locations if loc.id == location_id), None)
 
 
 def for_encounter(result: Any, encounter: Encounter, **options: Any) -> Claim | None:

@@ -143,19 +143,20 @@ class _Panel:
         self.plan_weights = {p: cfg.practice.payer_mix[p] for p in plan_ids}
         self.slots = max(1, PANEL_SLOTS_PER_PROVIDER * len(cfg.practice.providers))
         self.fake = _pool(cfg.seed).faker(random.Random(0))
+        self.run_key = _KnownPatients.key(cfg)
 
     def _make(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
         if pid in self.patients:
             return self.patients[pid]
         # An established patient is a pure function of (run, slot): a worker that meets
         # them again in a later chunk reuses them instead of building them again.
-        known = _KNOWN.get(self.cfg, pid)
+        known = _KNOWN.get(self.run_key, pid)
         if known is not None:
             self.patients[pid], self.coverages[pid] = known
             return known[0]
         patient = self._build(pid, seed_key, sex, birth)
         if pid.startswith("P"):
-            _KNOWN.put(self.cfg, pid, (patient, self.coverages[pid]))
+            _KNOWN.put(self.run_key, pid, (patient, self.coverages[pid]))
         return patient
 
     def _build(self, pid: str, seed_key: str, sex: str, birth: date) -> Patient:
@@ -220,7 +221,7 @@ class _KnownPatients:
         self._items: dict[str, tuple[Patient, list[Coverage]]] = {}
 
     @staticmethod
-    def _key(cfg: Config) -> tuple[Any, ...]:
+    def key(cfg: Config) -> tuple[Any, ...]:
         # Everything a panel patient and their coverage depend on (plans and payers come
         # from the shipped payers file, loaded once per process).
         p = cfg.practice
@@ -235,15 +236,14 @@ class _KnownPatients:
             tuple(sorted(cfg.plans)),
         )
 
-    def get(self, cfg: Config, pid: str) -> tuple[Patient, list[Coverage]] | None:
-        if self._run != self._key(cfg):
+    def get(self, run: tuple[Any, ...], pid: str) -> tuple[Patient, list[Coverage]] | None:
+        if self._run != run:
             return None
         return self._items.get(pid)
 
-    def put(self, cfg: Config, pid: str, value: tuple[Patient, list[Coverage]]) -> None:
-        key = self._key(cfg)
-        if self._run != key:
-            self._run, self._items = key, {}
+    def put(self, run: tuple[Any, ...], pid: str, value: tuple[Patient, list[Coverage]]) -> None:
+        if self._run != run:
+            self._run, self._items = run, {}
         if len(self._items) < self.LIMIT:
             self._items[pid] = value
 

@@ -96,6 +96,9 @@ class Practice:
     def provider(self, npi: str) -> Provider:
         return next(p for p in self.providers if p.npi == npi)
 
+    def location(self, location_id: str) -> Location | None:
+        return next((loc for loc in self.locations if loc.id == location_id), None)
+
 
 @dataclass(frozen=True)
 class Payer:
