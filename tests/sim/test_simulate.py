@@ -233,3 +233,19 @@ def test_payer_mix_follows_the_configuration_among_eligible_plans():
         for pid, w in expected.items():
             share = seen[pid] / n
             assert abs(share - w / total) < 0.2 * (w / total) + 0.015, (age, pid, share, w / total)
+
+
+def test_demographic_edit_ranges_name_real_codes():
+    """Every ICD-10-CM bound of sim/data/demographic_edits.csv is a real item, and every
+    CPT/HCPCS bound has the right shape (CPT ranges are section spans, not single codes)."""
+    from codesets import cpt, hcpcs, icd10cm
+
+    for e in verify.demographic_edits():
+        if e.system == "icd10cm":
+            assert icd10cm.exists(e.first) and icd10cm.exists(e.last), e
+        elif e.system == "cpt":
+            assert cpt.CODE_RE.fullmatch(e.first) and cpt.CODE_RE.fullmatch(e.last), e
+        else:
+            assert hcpcs.exists(e.first) and hcpcs.exists(e.last), e
+        assert e.first <= e.last and 0 <= e.min_age <= e.max_age, e
+        assert e.rule
