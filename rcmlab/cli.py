@@ -276,7 +276,23 @@ def build_parser() -> argparse.ArgumentParser:
     chk.add_argument("exercise", help="the exercise YAML file")
     chk.add_argument("response", help="the response JSON file")
     chk.set_defaults(func=cmd_check)
+
+    # Commands that live in their own modules, each with ``add_parser(sub)``:
+    # ledger (post an ERA, aging), assign/grade (instructor workflow), app (Voila).
+    import importlib
+
+    for name in _COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"rcmlab.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"rcmlab.{name}":
+                raise
+            continue
+        module.add_parser(sub)
     return p
+
+
+_COMMAND_MODULES = ("ledgercmd", "classcmd", "appcmd")
 
 
 def main(argv: list[str] | None = None) -> int:
