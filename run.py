@@ -16,6 +16,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -71,7 +72,11 @@ def main(argv: list[str]) -> int:
     if rc:
         print("ruff found problems; fix: .venv/bin/ruff check --fix . && .venv/bin/ruff format .")
         return rc
-    return _run([py, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *rest])
+    # Learner progress and ledgers written by the notebooks go to a throwaway data dir,
+    # never into the user's own (RCMLAB_DATA_DIR is where rcmlab keeps them).
+    with tempfile.TemporaryDirectory(prefix="rcmlab-test-data-") as data:
+        os.environ.setdefault("RCMLAB_DATA_DIR", data)
+        return _run([py, "-m", "pytest", "--nbval-lax", "tests", "notebooks", *rest])
 
 
 if __name__ == "__main__":
