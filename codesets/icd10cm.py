@@ -661,7 +661,7 @@ def stats() -> dict[str, int]:
 def _placeholder_candidates(code: str) -> list[str]:
     """``T36.01A`` → ``T36.0X1A``: codes made by inserting the placeholder X.
 
-    Official Guidelines, Section I.A.5: a code that needs a 7th character but has fewer
+    Official Guidelines, Sections I.A.4 and I.A.5: a code that needs a 7th character but has fewer
     than six characters takes the placeholder X to fill the empty positions. A learner
     who left it out typed a 5- or 6-character string; X is tried at every position
     after the category.
@@ -736,7 +736,7 @@ def validate(text: str) -> Verdict:
                     None,
                     "not-a-code",
                     f"{code} is not a code: the placeholder X is missing — did you mean "
-                    f"{cand}? (Official Guidelines I.A.5)",
+                    f"{cand}? (Official Guidelines I.A.4, I.A.5)",
                     options=((cand, ix.descs[j]),),
                 )
         near = nearest(code)

@@ -34,6 +34,9 @@ class Exercise:
     choices: dict[str, str] = field(default_factory=dict)
     context: dict[str, Any] = field(default_factory=dict)
     alternates: tuple[dict[str, Any], ...] = ()
+    topics: tuple[str, ...] = ()  # free tags (endocrine, injury ...); domains are catalog ids
+    difficulty: int | None = None  # 1 easy, 2 exam level, 3 hard
+    exam: tuple[str, ...] = ()  # CPC, CPB
     path: Path | None = None
 
 

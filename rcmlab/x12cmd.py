@@ -4,7 +4,9 @@
 segment id, loop, message) and exits 0 when every file is valid, 1 when any file has
 findings, 2 when a file cannot be read as X12 at all (one line on stderr naming the file
 and the position). ``show`` reads an 837P into rcmlab's :class:`~sim.claims.Claim` model
-and prints each claim (CLM) readably, or as JSON.
+and prints each claim (CLM) readably, or an 835 into the :class:`~sim.remittance.Remittance`
+model and prints each payment with an EOB table per claim; ``--json`` prints the model as
+JSON (amounts as strings, dates ISO).
 """
 
 from __future__ import annotations
@@ -137,9 +139,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    """Read an 837P into the Claim model and print it (readable, or JSON with --json)."""
+    """Read an 837P (Claim model) or an 835 (Remittance model) and print it (readable, or
+    JSON with --json)."""
     from rcmlab.cli import InputError
     from sim.x12.errors import X12Error
+    from sim.x12.p835 import read_835, transaction_kind
     from sim.x12.p837 import read_837p
     from sim.x12.validate import read_source
 
@@ -148,6 +152,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"{args.file}: cannot read the file ({exc.strerror or exc})") from None
     try:
+        if transaction_kind(text) == "835":
+            return _show_835(args, read_835(text))
         claims = read_837p(text)
     except X12Error as exc:
         raise InputError(f"{args.file}: {exc}") from None
@@ -168,7 +174,9 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``x12 validate`` and ``x12 show`` to an argparse subparsers object."""
-    x12 = subparsers.add_parser("x12", help="validate X12 files (pyx12) and show 837P claims")
+    x12 = subparsers.add_parser(
+        "x12", help="validate X12 files (pyx12) and show 837P claims or 835 remittances"
+    )
     xsub = x12.add_subparsers(dest="x12_command", metavar="ACTION")
     va = xsub.add_parser(
         "validate",
@@ -176,9 +184,142 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     va.add_argument("files", nargs="+", metavar="FILE")
     va.set_defaults(func=cmd_validate)
-    sh = xsub.add_parser("show", help="an 837P read into rcmlab's claim model")
+    sh = xsub.add_parser("show", help="an 837P or 835 read into rcmlab's claim or remittance model")
     sh.add_argument("file", metavar="FILE")
     sh.add_argument("--json", action="store_true", help="print JSON instead of text")
     sh.set_defaults(func=cmd_show)
     x12.set_defaults(func=lambda a: (x12.print_help(), 2)[1])
     return x12
+
+
+# --- 835: payments and EOBs -----------------------------------------------------------
+
+
+def _reason(code: str) -> str:
+    """A CARC in plain words (rcmlab's own wording), or a note that we do not know it."""
+    from codesets import adjustments
+
+    carc = adjustments.carc(code)
+    return carc.description if carc is not None else "(reason code not in rcmlab's CARC list)"
+
+
+def _remark(code: str) -> str:
+    from codesets import adjustments
+
+    rarc = adjustments.rarc(code)
+    return rarc.description if rarc is not None else "(remark code not in rcmlab's RARC list)"
+
+
+def _adjustment_lines(adjs: Any, indent: str) -> list[str]:
+    return [
+        f"{indent}{a.code:<8} {_money(a.amount):>11}  {_reason(a.carc)}"
+        + (f" [quantity {a.quantity}]" if a.quantity is not None else "")
+        for a in adjs
+    ]
+
+
+def _eob_text(c: Any) -> str:
+    """One claim payment as an EOB: a row per line, then the claim's totals."""
+    from sim.x12.p835 import CLP06_CODES
+
+    p = c.patient
+    head = (
+        f"  Claim {c.patient_control_number}  payer claim {c.payer_claim_number}  "
+        f"{c.status_text} (CLP02 {c.status})"
+    )
+    out = [head]
+    who = f"    Patient  {_name(p.last_name, p.first_name)}"
+    if p.member_id:
+        who += f"  member {p.member_id}"
+    if c.insured is not None:
+        who += f"  insured {_name(c.insured.last_name, c.insured.first_name)}"
+    plan = CLP06_CODES.get(c.filing_indicator, c.filing_indicator)
+    out.append(who + f"  plan type {c.filing_indicator} ({plan})")
+    when = []
+    if c.service_start:
+        end = c.service_end or c.service_start
+        when.append(f"service {c.service_start.isoformat()} to {end.isoformat()}")
+    if c.received:
+        when.append(f"received {c.received.isoformat()}")
+    if c.rendering_npi:
+        when.append(f"rendering NPI {c.rendering_npi}")
+    if c.crossover_payer:
+        when.append(f"forwarded to {c.crossover_payer}")
+    if when:
+        out.append("    " + "; ".join(when))
+    if c.lines:
+        out.append(
+            f"    {'date':<10}  {'service':<18} {'billed':>11} {'allowed':>11} {'paid':>11} "
+            f"{'patient owes':>12}"
+        )
+    for ln in c.lines:
+        svc = ln.code + ("-" + "-".join(ln.modifiers) if ln.modifiers else "") + f" x{ln.units}"
+        allowed = _money(ln.allowed) if ln.allowed is not None else ""
+        day = ln.service_date.isoformat() if ln.service_date else ""
+        out.append(
+            f"    {day:<10}  {svc:<18} {_money(ln.charge):>11} {allowed:>11} "
+            f"{_money(ln.paid):>11} {_money(ln.patient_responsibility):>12}"
+        )
+        if ln.submitted_code:
+            out.append(f"        billed as {ln.submitted_code}, paid as {ln.code}")
+        out += _adjustment_lines(ln.adjustments, "        ")
+        out += [f"        remark {r}: {_remark(r)}" for r in ln.remarks]
+    if c.adjustments:
+        out.append("    Claim adjustments")
+        out += _adjustment_lines(c.adjustments, "        ")
+    out += [f"    Claim remark {r}: {_remark(r)}" for r in c.remarks]
+    out.append(
+        f"    Claim total  billed {_money(c.charge)}  paid {_money(c.paid)}  "
+        f"patient owes {_money(c.patient_responsibility)}"
+        + (f"  interest {_money(c.interest)}" if c.interest is not None else "")
+    )
+    for problem in c.balance_problems():
+        out.append(f"    DOES NOT BALANCE: {problem}")
+    return "\n".join(out)
+
+
+def _payment_text(r: Any) -> str:
+    from sim.remittance import PLB_REASONS
+
+    how = {"ACH": "EFT (ACH)", "CHK": "check", "NON": "no payment (notice only)"}
+    out = [
+        f"Payment {r.trace_number}  {r.payer.name} (payer id {r.payer.identifier or '?'}) to "
+        f"{r.payee.name} (NPI {r.payee.identifier or '?'})",
+        f"  {_money(r.total_paid)} by {how.get(r.method, r.method)} on "
+        f"{r.payment_date.isoformat()}  —  {len(r.claims)} claim{'' if len(r.claims) == 1 else 's'}"
+        f", claims paid {_money(r.claims_paid)}",
+    ]
+    for c in r.claims:
+        out.append("")
+        out.append(_eob_text(c))
+    if r.provider_adjustments:
+        out.append("")
+        out.append("  Provider-level adjustments (PLB; positive = taken from this payment)")
+        for p in r.provider_adjustments:
+            what = PLB_REASONS.get(p.reason, "provider adjustment")
+            ref = f" ref {p.reference}" if p.reference else ""
+            out.append(f"    {p.reason:<3} {_money(p.amount):>11}{ref}  {what}")
+    for problem in (p for p in r.balance_problems() if p.startswith("payment")):
+        out.append(f"  DOES NOT BALANCE: {problem}")
+    return "\n".join(out)
+
+
+def _remittance_json(r: Any) -> dict[str, Any]:
+    d = asdict(r)
+    d["extra"] = {k: v for k, v in r.extra.items() if isinstance(v, (str, int, list, tuple))}
+    d["balance_problems"] = r.balance_problems()
+    return d
+
+
+def _show_835(args: argparse.Namespace, remittances: list[Any]) -> int:
+    """Print the payments of an 835 (readable EOBs, or JSON with --json)."""
+    if args.json:
+        rows = [_remittance_json(r) for r in remittances]
+        print(json.dumps(rows, indent=2, default=_jsonable, ensure_ascii=False))
+        return 0
+    n = len(remittances)
+    print(f"{args.file}: 835 remittance, {n} payment{'' if n == 1 else 's'}")
+    for r in remittances:
+        print()
+        print(_payment_text(r))
+    return 0

@@ -79,10 +79,8 @@ class Adjustment:
         """The adjustment in plain words from the CARC table (our own wording)."""
         from codesets import adjustments
 
-        try:
-            text = adjustments.carc(self.carc).description
-        except (KeyError, LookupError):
-            text = "unknown reason code"
+        found = adjustments.carc(self.carc)
+        text = found.description if found is not None else "unknown reason code"
         return f"{self.code} {text}"
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from codesets import cpt, hcpcs, icd10cm, modifiers, ncci
+from exercises.check.common import show
 from exercises.model import ExerciseError, Feedback
 
 WEIGHTS = {"code": 0.55, "modifiers": 0.2, "units": 0.1, "pointers": 0.15}
@@ -46,7 +47,7 @@ def _lines(response: dict[str, Any]) -> list[dict[str, Any]]:
         try:
             units = int(str(units).strip())
         except ValueError:
-            raise ExerciseError(f"{where}.units: {units!r} is not a whole number") from None
+            raise ExerciseError(f"{where}.units: {show(units)} is not a whole number") from None
         pointers = line.get("dx_pointers", [])
         if not isinstance(pointers, list):
             raise ExerciseError(f"{where}.dx_pointers: a list such as [1, 2]")
@@ -74,7 +75,7 @@ def _pointer(p: Any) -> int:
         return ord(s) - ord("A") + 1
     if s.isdigit() and 1 <= int(s) <= 12:
         return int(s)
-    raise ValueError(f"{p!r} is not a pointer (1-12 or A-L)")
+    raise ValueError(f"{show(p)} is not a pointer (1-12 or A-L)")
 
 
 # --- diagnoses -----------------------------------------------------------------------------

@@ -15,8 +15,11 @@ from rcmlab.cli import main
 BANK = load.bank()
 
 
-@pytest.mark.parametrize("eid", sorted(BANK))
-def test_every_bank_key_scores_one_and_its_codes_are_valid(eid):
+CODING = {"diagnosis-coding", "procedure-coding", "full-encounter"}
+
+
+@pytest.mark.parametrize("eid", sorted(e for e, x in BANK.items() if x.kind in CODING))
+def test_every_coding_key_scores_one_and_its_codes_are_valid(eid):
     ex = BANK[eid]
     result = check(ex, ex.answer)
     assert result.correct and result.score == 1.0, result.as_dict()
@@ -162,3 +165,184 @@ def test_cli_check(tmp_path, capsys):
     assert err.count("\n") == 1 and "r.json" in err
     resp.write_text(json.dumps({"diagnoses": "E11.22"}))
     assert main(["check", str(ex.path), str(resp)]) == 2
+
+
+# --- claim form, eligibility, denial, posting, appeal ----------------------------------------
+
+
+def test_claim_form_normalises_each_box_type():
+    ex = BANK["cf-office-visit-self-001"]
+    r = check(
+        ex,
+        {
+            "fields": {
+                "1": "group",
+                "1a": "hkp-482913307",
+                "2": "Whitfield,  Dana",
+                "3": "1984-07-19 female",
+                "4": "WHITFIELD, DANA.",
+                "6": "self",
+                "11": "grp55120",
+                "21.A": "j02.0",
+                "24A.1": "02/09/2026",
+                "24B.1": 11,
+                "24D.1": "99213",
+                "24E.1": "1",
+                "24F.1": "$145",
+                "24G.1": 1,
+                "24J.1": "154-321-9871",
+                "28": 145.0,
+                "33a": "1765432103",
+            }
+        },
+    )
+    assert r.correct, r.as_dict()
+
+
+def test_claim_form_feedback_names_the_box_and_the_slip():
+    ex = BANK["cf-em-and-procedure-pointers-001"]
+    fields = dict(ex.answer["fields"])
+    fields["24E.1"] = "E11.9"
+    fields["24E.2"] = ""
+    fields["24D.1"] = "25 99214"
+    fields["21.B"] = "M17.1"
+    r = check(ex, {"fields": fields})
+    msgs = {f.part: f.message for f in r.feedback if not f.ok}
+    assert "not the code" in msgs["24E.1"] and msgs["24E.1"].startswith("Box 24E.1")
+    assert "empty" in msgs["24E.2"]
+    assert "M17.1" in msgs["21.B"]
+    assert r.score == pytest.approx((13 - 4) / 13)
+    swapped = dict(ex.answer["fields"], **{"24E.1": "BA"})
+    assert check(ex, {"fields": swapped}).score == pytest.approx(12.5 / 13)
+    modifiers_any_order = check(ex, {"fields": dict(ex.answer["fields"], **{"24D.1": "99214-25"})})
+    assert modifiers_any_order.correct
+
+
+@pytest.mark.parametrize(
+    "response",
+    [{}, {"fields": []}, {"fields": {"99": "x"}}, {"fields": {"2": {"a": 1}}}, {"boxes": {}}],
+)
+def test_claim_form_malformed(response):
+    with pytest.raises(ExerciseError):
+        check(BANK["cf-office-visit-self-001"], response)
+
+
+def test_eligibility_amounts_and_money_path():
+    ex = BANK["elig-deductible-coinsurance-001"]
+    ok = check(
+        ex,
+        {
+            "patient_owes": "$250",
+            "deductible_applied": 200,
+            "coinsurance": "50.00",
+            "plan_pays": 200.0,
+        },
+    )
+    assert ok.correct
+    wrong = check(
+        ex,
+        {"patient_owes": "90.00", "deductible_applied": 200, "coinsurance": 50, "plan_pays": 360},
+    )
+    assert wrong.score == pytest.approx(0.5)
+    msg = next(f.message for f in wrong.feedback if f.part == "patient_owes")
+    # the explanation is computed from the plan in the context
+    assert "$200.00 of the deductible was left" in msg and "20% of the remaining $250.00" in msg
+    with pytest.raises(ExerciseError, match=r"response.patient_owes: expected an amount"):
+        check(ex, {"patient_owes": "abc"})
+    with pytest.raises(ExerciseError, match="unknown field"):
+        check(ex, {"patient_owes": 1, "tip": 2})
+
+
+def test_eligibility_yes_no_and_oop_cap():
+    ex = BANK["elig-hmo-specialist-referral-001"]
+    r = check(ex, {"referral_required": "no", "patient_owes": 50, "plan_pays": 162})
+    assert r.score == pytest.approx(2 / 3)
+    assert any("referral" in f.message for f in r.feedback if not f.ok)
+    cap = BANK["elig-oop-max-001"]
+    r = check(cap, {"patient_owes": 240, "plan_pays": 560, "coinsurance": 240, "oop_remaining": 0})
+    assert any("out-of-pocket maximum" in f.message for f in r.feedback if not f.ok)
+
+
+def test_denial_analysis():
+    ex = BANK["den-prior-auth-co197-001"]
+    assert check(
+        ex, {"carc": "co 197", "cause": "Missing Prior Auth", "action": "write_off"}
+    ).correct
+    half = check(ex, {"carc": "PR197", "cause": "missing-prior-auth", "action": "bill-patient"})
+    assert half.score == pytest.approx((0.5 + 1 + 0) / 3)
+    msgs = " ".join(f.message for f in half.feedback)
+    assert "group is CO" in msgs and "not billed to the patient" in msgs
+    for bad in (
+        {"carc": "XX-197"},
+        {"carc": "CO-999"},
+        {"cause": "bad-luck"},
+        {"action": "pray"},
+        {"carc": 197},
+        {"note": "x"},
+    ):
+        with pytest.raises(ExerciseError):
+            check(ex, bad)
+    bundled = BANK["den-bundled-co97-001"]  # an alternate cause earns full credit
+    assert check(
+        bundled, {"carc": "CO-97", "cause": "bundled-ncci", "action": "correct-and-resubmit"}
+    ).correct
+
+
+def test_payment_posting_lines_and_count_mismatch():
+    ex = BANK["post-deductible-two-lines-001"]
+    assert check(ex, ex.answer).correct
+    one_line = {"lines": [ex.answer["lines"][0]], "total_paid": "13.52", "patient_balance": 134.65}
+    r = check(ex, one_line)
+    assert r.score == pytest.approx((6 + 2) / 14)
+    assert any("not posted" in f.message for f in r.feedback)
+    extra = dict(ex.answer, lines=[*ex.answer["lines"], {"paid": 5}])
+    r = check(ex, extra)
+    assert not r.correct and r.score == pytest.approx(14 / 15)
+    wrong = check(
+        BANK["post-copay-co45-001"],
+        {
+            "lines": [
+                {"allowed": 98.4, "paid": 98.4, "contractual": 46.6, "patient_responsibility": 30}
+            ],
+            "patient_balance": 30,
+        },
+    )
+    msg = next(f.message for f in wrong.feedback if f.part == "lines[0].paid")
+    assert "allowed $98.40 - patient responsibility $30.00" in msg
+    with pytest.raises(ExerciseError, match=r"response.lines\[1\].paid: expected an amount"):
+        check(ex, {"lines": [{}, {"paid": "abc"}]})
+    with pytest.raises(ExerciseError, match=r"response.lines\[0\]: expected an object"):
+        check(ex, {"lines": [[1, 2]]})
+
+
+def test_appeal_grounds_attachments_and_letter_rubric():
+    ex = BANK["appeal-auth-obtained-001"]
+    letter = (
+        "RE: LORETTA KIM - claim #2026052200418 - DOS May 18, 2026. Denied co197. Auth "
+        "auth26-0502-1187 was approved before the service. Please reprocess."
+    )
+    ok = check(
+        ex,
+        {
+            "grounds": ["auth_was_obtained"],
+            "attachments": ["copy-of-remittance", "Prior Auth Approval"],
+            "letter": letter,
+        },
+    )
+    assert ok.correct, ok.as_dict()
+    partial = check(
+        ex,
+        {
+            "grounds": ["auth-was-obtained", "medically-necessary"],
+            "attachments": ["prior-auth-approval"],
+            "letter": "Please pay claim 2026052200418.",
+        },
+    )
+    assert partial.score == pytest.approx(0.4 * 0.5 + 0.3 * 0.5 + 0.3 * 1 / 6)
+    assert any(
+        "should mention" in f.message and "Loretta Kim" in f.message for f in partial.feedback
+    )
+    with pytest.raises(ExerciseError, match=r"response\.grounds"):
+        check(ex, {"grounds": ["because"]})
+    with pytest.raises(ExerciseError, match=r"response\.letter"):
+        check(ex, {"letter": ["x"]})

@@ -2,7 +2,7 @@
 
 A code is valid only at its highest level of detail: a category or subcategory that has
 children is not a code (ICD-10-CM Official Guidelines I.B.2); a code that requires a 7th
-character needs it, with the placeholder X filling empty positions (I.A.5). The verdict
+character needs it, with the placeholder X filling empty positions (I.A.4, I.A.5). The verdict
 and its advice come from :func:`codesets.icd10cm.validate`, which already says what to add
 ("add 1 more character", "needs a 7th character: A, D, S", "the placeholder X is
 missing — did you mean T36.0X1A?"). A diagnosis listed twice is also reported: each

@@ -1,0 +1,43 @@
+"""Exercise widgets for the notebooks and the Voila app (ipywidgets only; the decisions are
+in :mod:`exercises.widgets.model`, the checkers and the code sets).
+
+A notebook cell is one call::
+
+    from exercises.widgets import module_page
+    module_page("02-diagnosis-coding")
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from exercises.widgets.examples import worked_example
+from exercises.widgets.model import exercises_for
+from exercises.widgets.ui import (
+    CodePicker,
+    ExerciseWidget,
+    ModuleExercises,
+    ProgressOverview,
+)
+
+__all__ = [
+    "CodePicker",
+    "ExerciseWidget",
+    "ModuleExercises",
+    "ProgressOverview",
+    "exercises_for",
+    "module_page",
+    "start_page",
+    "worked_example",
+]
+
+
+def module_page(module: str, generated: int = 8, seed: int = 0, **kwargs: Any) -> ModuleExercises:
+    """The exercises of a notebook: bank exercises and ``generated`` variants (seeded),
+    with a navigator, the Check button and the learner's progress."""
+    return ModuleExercises(module, generated=generated, seed=seed, **kwargs)
+
+
+def start_page(**kwargs: Any) -> ProgressOverview:
+    """The start page's progress overview (a table by module and a chart)."""
+    return ProgressOverview(**kwargs)
