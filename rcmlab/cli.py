@@ -156,6 +156,7 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             workers=args.workers,
             progress=bar.update,
             validate_x12=not args.no_999,
+            cycle=not args.no_cycle,
         )
     except ContentError as exc:
         raise InputError(str(exc)) from None
@@ -170,6 +171,13 @@ def cmd_simulate(args: argparse.Namespace) -> int:
             f"wrote {s['encounters']:,} encounters for {s['patients']:,} patients "
             f"({s['first_date']} to {s['last_date']}) to {out}"
         )
+        k = s.get("cycle")
+        if k:
+            print(
+                f"cycle: {k['adjudicated_claims']:,} claims adjudicated, initial denial rate "
+                f"{k['initial_denial_rate']:.1%}, {k['remittances']:,} ERAs posted, net "
+                f"collection rate {k['net_collection_rate']:.1%}, days in A/R {k['days_in_ar']}"
+            )
     return 0
 
 
@@ -235,7 +243,9 @@ def build_parser() -> argparse.ArgumentParser:
     va.set_defaults(func=cmd_codes_validate)
     codes.set_defaults(func=lambda a: (codes.print_help(), 2)[1])
 
-    sim = sub.add_parser("simulate", help="generate patients, coverage and encounters")
+    sim = sub.add_parser(
+        "simulate", help="simulate a practice: encounters, claims, payers, 835s, the ledger"
+    )
     sim.add_argument("--seed", type=int, required=True)
     sim.add_argument("--encounters", type=int, required=True)
     sim.add_argument("--scenario", help="only this scenario (a built-in name or a YAML file)")
@@ -263,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="skip the clearinghouse's pyx12 validation and 999s (for very large runs: "
         "pyx12 checks about 200 claims a second)",
+    )
+    sim.add_argument(
+        "--no-cycle",
+        action="store_true",
+        help="stop after submission: no adjudication, 835s, ledger or patient billing",
     )
     sim.add_argument("--out", required=True, help="output folder")
     sim.add_argument("--quiet", action="store_true", help="no progress bar or summary line")

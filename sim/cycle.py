@@ -157,10 +157,14 @@ def run_cycle(
         adj = queue.pop(0)
         if adj.remit.status == "22":
             continue  # a reversal: nothing to pay or work
-        more = _secondary(result, payers, adj)
+        more: list[Any] = []
         if followup and adj.denied and not adj.secondary and adj.claim.id not in worked:
             worked.add(adj.claim.id)
-            more += _work_denial(result, payers, adj, work, appeals, events, seed)
+            more = _work_denial(result, payers, adj, work, appeals, events, seed)
+        # the secondary is billed after the primary's final answer: not for a decision that
+        # a replacement or an overturned appeal is about to supersede
+        if not any(not m.secondary and m.remit.status != "22" for m in more):
+            more = _secondary(result, payers, adj) + more
         decisions += more
         queue += [m for m in more if not m.secondary]
     remits = payers.remittances(decisions)
@@ -380,7 +384,7 @@ def _appeal(
     decision = followup.review_appeal(payers, appeal)
     appeals.append((appeal, decision))
     work.append(WorkItem(day, adj.claim.id, "appeal", f"{code}: {decision.outcome}"))
-    return [decision.adjudication] if decision.adjudication is not None else []
+    return [a for a in (decision.reversal, decision.adjudication) if a is not None]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -436,10 +440,20 @@ def _kpis(c: Cycle) -> dict[str, Any]:
     denied = [a for a in first if a.denied]
     by_carc = Counter(code for a in denied for code in sorted(set(a.carcs)))
     led = c.ledger.summary()
-    # days in A/R: what is still owed ÷ the average charges per day of the simulated period
+    # days in A/R at the month-end close 30 days after the last visit, the usual way: what
+    # was owed that day ÷ average daily charges over the 90 days before it (a run shorter
+    # than 90 days counts only its own charges, as a new practice's books would)
     dates = [a.claim.first_service_date for a in first]
-    span = (max(dates) - min(dates)).days + 1 if dates else 0
-    days = float(led["ar_total"] / (led["charges"] / span)) if span and led["charges"] else None
+    days = close = None
+    if dates:
+        close = max(dates) + timedelta(days=30)
+        ar = ar_on(c.ledger, close)
+        charged = c.ledger.conn.execute(
+            "SELECT coalesce(sum(amount), 0) FROM entries WHERE kind = 'charge' "
+            "AND date > ? AND date <= ?",
+            ((close - timedelta(days=90)).isoformat(), close.isoformat()),
+        ).fetchone()[0]
+        days = float(ar / (Decimal(charged) / 100 / 90)) if charged else None
     won = sum(1 for _, d in c.appeals if d.outcome == "overturned")
     return {
         "adjudicated_claims": len(first),
@@ -464,6 +478,8 @@ def _kpis(c: Cycle) -> dict[str, Any]:
         "ar_total": str(led["ar_total"]),
         "net_collection_rate": led["net_collection_rate"],
         "days_in_ar": None if days is None else round(days, 1),
+        "days_in_ar_measured_on": close.isoformat() if close else None,
+        "ar_at_close": str(ar_on(c.ledger, close)) if close else None,
         "as_of": c.as_of.isoformat(),
     }
 
@@ -511,6 +527,18 @@ def _tables(c: Cycle) -> dict[str, pd.DataFrame]:
         "ledger_entries": entries,
         "work_queue": pd.DataFrame([w.as_dict() for w in c.work]),
     }
+
+
+def ar_on(ledger: Any, day: date) -> Decimal:
+    """Accounts receivable (insurance + patient) on ``day``: charges less payments,
+    adjustments and write-offs dated on or before it (transfers between buckets net out)."""
+    cents = ledger.conn.execute(
+        "SELECT coalesce(sum(CASE WHEN kind = 'charge' OR kind = 'refund' THEN amount "
+        "WHEN kind IN ('payment', 'contractual', 'write_off', 'patient_payment') THEN -amount "
+        "ELSE 0 END), 0) FROM entries WHERE date <= ?",
+        (day.isoformat(),),
+    ).fetchone()[0]
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
 
 
 def total_paid(remits: list[Remittance]) -> Decimal:

@@ -65,6 +65,8 @@ class Result:
     coverages: dict[str, Coverage]
     scenario_counts: dict[str, int]
     submissions: list[Any] = field(default_factory=list)  # clearinghouse.frontend.Submission
+    cycle: Any = None  # sim.cycle.Cycle: adjudication, remittances, ledger, KPIs
+    validate_x12: bool = True
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -156,12 +158,16 @@ def simulate(
     progress: Callable[[int], None] | None = None,
     claims: bool = True,
     validate_x12: bool = True,
+    cycle: bool = True,
 ) -> Result:
     """Generate ``encounters`` visits at ``practice`` from ``seed`` (deterministic).
 
     With ``claims`` (the default) every insured encounter becomes a claim to its primary
     payer, submitted to the clearinghouse in 837P files (pyx12 + 999 unless
-    ``validate_x12`` is false, then the scrubber): see :attr:`Result.submissions`.
+    ``validate_x12`` is false, then the scrubber): see :attr:`Result.submissions`. With
+    ``cycle`` (the default, with claims) the rest of the revenue cycle runs too —
+    adjudication, 835 remittances, the practice ledger, denials worked, patient billing
+    (``sim.cycle``): see :attr:`Result.cycle`.
     """
     if encounters < 1:
         raise ValueError(f"the number of encounters must be at least 1, not {encounters}")
@@ -202,6 +208,11 @@ def simulate(
     result = Result(cfg, all_enc, patients, coverages, dict(sorted(counts.items())))
     if claims:
         result.submissions = submit_claims(result, workers=workers, validate_x12=validate_x12)
+        if cycle:
+            from sim.cycle import run_cycle
+
+            result.cycle = run_cycle(result)
+            result.validate_x12 = validate_x12
     return result
 
 
@@ -418,6 +429,8 @@ def build_tables(r: Result) -> dict[str, pd.DataFrame]:
     t["coded_lines"] = pd.DataFrame(line_rows)
     if r.submissions:
         t.update(_claim_tables(r))
+    if r.cycle is not None:
+        t.update(r.cycle.tables())
     return t
 
 
@@ -496,6 +509,7 @@ def summarize(r: Result) -> dict[str, Any]:
         "flaws": dict(sorted(flaws.items())),
         "scenarios_used": len(r.scenario_counts),
         **_claim_summary(r),
+        **({"cycle": r.cycle.kpis()} if r.cycle is not None else {}),
     }
 
 
@@ -536,7 +550,10 @@ def write(r: Result, out: Path) -> Path:
                 for sub in r.submissions:
                     if sub.ack:
                         (tmp / "999" / f"{sub.name}.999").write_text(sub.ack, encoding="utf-8")
-        (tmp / "summary.json").write_text(json.dumps(r.summary(), indent=2) + "\n")
+        summary = r.summary()
+        if r.cycle is not None:
+            summary["cycle"] = {**summary["cycle"], **_write_cycle(r, tmp)}
+        (tmp / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
         out.mkdir(parents=True, exist_ok=True)
         for f in sorted(tmp.iterdir()):
             target = out / f.name
@@ -546,3 +563,36 @@ def write(r: Result, out: Path) -> Path:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return out
+
+
+def _write_cycle(r: Result, tmp: Path) -> dict[str, Any]:
+    """835/ (one file per payer and pay date, checked by pyx12 unless validation is off) and
+    ledger.sqlite (a copy of the run's ledger). Returns the 835 figures for summary.json."""
+    import sqlite3
+
+    from sim.x12.p835 import write_835
+
+    (tmp / "835").mkdir()
+    payer_ids = {p.payer_id: p.id for p in r.config.payers.values()}
+    invalid = 0
+    for n, remit in enumerate(r.cycle.remittances, start=1):
+        text = write_835(
+            [remit], sender_id=remit.payer.identifier, receiver_id="RCMLABPRACTICE", control=n
+        )
+        name = f"{remit.payment_date.isoformat()}-{payer_ids.get(remit.payer.identifier, 'payer')}"
+        path = tmp / "835" / f"{name}-{n:05d}.835"
+        path.write_text(text, encoding="utf-8")
+        if r.validate_x12:
+            from sim.x12.validate import validate
+
+            invalid += not validate(text, name=path.name).ok
+    target = sqlite3.connect(tmp / "ledger.sqlite")
+    try:
+        r.cycle.ledger.conn.backup(target)
+    finally:
+        target.close()
+    return {
+        "files_835": len(r.cycle.remittances),
+        "files_835_validated_pyx12": len(r.cycle.remittances) if r.validate_x12 else 0,
+        "files_835_with_errors": invalid,
+    }

@@ -209,6 +209,9 @@ class AppealDecision:
     letter: str
     rule: str
     adjudication: Adjudication | None = None
+    # when the denied claim had been partly paid, the payer reprocesses the whole claim:
+    # the earlier payment is reversed (CLP02 22) and the new adjudication pays it all
+    reversal: Adjudication | None = None
 
 
 def review_appeal(payer: Adjudicator, appeal: Appeal) -> AppealDecision:
@@ -232,13 +235,19 @@ def review_appeal(payer: Adjudicator, appeal: Appeal) -> AppealDecision:
     fixed, rule = _cure(payer, original, appeal, denied)
     if fixed is None:
         return AppealDecision("upheld", _letter(appeal, "upheld", rule), rule)
-    payer.forget(original)
+    rev = None
+    if original.remit.status == "4":
+        payer.forget(original)  # nothing was paid or applied: nothing to take back
+    else:
+        rev = _reverse(payer, original, appeal.date)
     new = payer.adjudicate(fixed, original.received)
     new = replace(new, explanation=(f"appeal overturned: {rule}", *new.explanation))
     letter = (
         _letter(appeal, "overturned", rule) + f" The claim was reprocessed: paid {new.remit.paid}."
     )
-    return AppealDecision("overturned", letter, rule, new)
+    if rev is not None:
+        letter += f" The earlier payment of {original.remit.paid} was reversed and replaced."
+    return AppealDecision("overturned", letter, rule, new, rev)
 
 
 def _cure(
