@@ -330,6 +330,7 @@ def from_encounter(
         rendering=RenderingProvider.of(provider),
         facility=facility,
         prior_auth=encounter.prior_auth,
+        referral_number=encounter.referral,
         onset_date=encounter.onset,
         accident=encounter.accident,
         other_coverage=other,

@@ -67,6 +67,7 @@ ACTIONS: dict[str, str] = {
     "197": "appeal",  # precertification absent: appeal when it was obtained
     "198": "appeal",
     "236": "correct",  # NCCI procedure-to-procedure edit
+    "288": "write-off",  # HMO referral absent: not obtained in time, the member may not be billed
 }
 
 WORK_DELAY = 7  # days from an ERA to the billing office working its denials

@@ -289,6 +289,34 @@ def _coverage_flaws(
     return primary, secondary, flaws
 
 
+def _referral(
+    cfg: Any, primary: Any, provider: Any, visit_type: str, rng: Any, flaws: list[Flaw]
+) -> str | None:
+    """The PCP's referral number for a gatekeeper plan's specialist, imaging or procedure
+    visit with a provider outside primary care (the plan's ``referral_required_for``); at
+    the flaw rate the referral was never obtained (a teaching flaw: CARC 288). No random
+    draw happens for any other visit, so practices without such visits are unchanged."""
+    from sim.payer.strategies import PRIMARY_CARE_TAXONOMIES
+
+    if primary is None:
+        return None
+    plan = cfg.plans[primary.plan_id]
+    if not plan.requires_referral or visit_type not in plan.rules.get("referral_required_for", ()):
+        return None
+    if provider.taxonomy in PRIMARY_CARE_TAXONOMIES:
+        return None
+    if rng.random() < cfg.flaw_rate:
+        flaws.append(
+            Flaw(
+                "missing-referral",
+                f"{plan.name} needs a referral from the member's primary care provider for a "
+                f"{visit_type} visit, and none is on file (CARC 288: referral absent).",
+            )
+        )
+        return None
+    return f"RF{rng.randrange(10**8):08d}"
+
+
 def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResult:
     """Encounters ``first .. first+count-1`` (all in chunk ``chunk``)."""
     rng = random.Random(f"{cfg.seed}:chunk:{chunk}")
@@ -343,6 +371,7 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
                     )
                 else:
                     prior_auth = f"PA{rng.randrange(10**9):09d}"
+        referral = _referral(cfg, primary, provider, s.visit_type, rng, flaws)
         eid = f"E{cfg.seed % 100000:05d}{k:07d}"
         out.append(
             Encounter(
@@ -367,6 +396,7 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
                 primary_coverage_id=primary.id if primary else None,
                 secondary_coverage_id=secondary.id if secondary else None,
                 prior_auth=prior_auth,
+                referral=referral,
             )
         )
         counts[s.id] = counts.get(s.id, 0) + 1

@@ -388,6 +388,7 @@ def build_tables(r: Result) -> dict[str, pd.DataFrame]:
                 "primary_coverage_id": e.primary_coverage_id or "",
                 "secondary_coverage_id": e.secondary_coverage_id or "",
                 "prior_auth": e.prior_auth or "",
+                "referral": e.referral or "",
                 "em_mdm": e.em.mdm_level if e.em else "",
                 "em_minutes": (e.em.minutes if e.em and e.em.minutes is not None else ""),
                 "flaws": _join(f.kind for f in e.flaws),
