@@ -20,7 +20,9 @@ Per encounter, in order:
 5. provider and location (specialty, place of service);
 6. flaws: with probability ``flaw_rate`` a template flaw is planted; a service on the
    primary plan's prior-auth list gets an authorization number, or (at ``flaw_rate``)
-   none and the flag ``missing-auth``;
+   none and the flag ``missing-auth``; a gatekeeper HMO's specialist, imaging or procedure
+   visit outside primary care gets the PCP's referral number, or (at ``flaw_rate``) none
+   and the flag ``missing-referral``;
 7. render the note and key (``sim.scenarios.engine``), then verify the key against the
    code sets (``sim.verify``) — an invalid key stops the run: it is a content bug.
 """

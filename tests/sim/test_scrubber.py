@@ -485,7 +485,13 @@ DETECTABLE = {"missing-modifier-25", "ncci-no-separate-site"}
 # Not visible on a claim: the side the note never documented, and an E/M level the
 # documentation does not support (both need the note), nor coverage and authorization
 # (the payer's policies).
-INVISIBLE = {"missing-laterality", "unsupported-em-level", "missing-auth", "expired-coverage"}
+INVISIBLE = {
+    "missing-laterality",
+    "unsupported-em-level",
+    "missing-auth",
+    "missing-referral",
+    "expired-coverage",
+}
 
 
 def test_flaws_a_scrubber_can_see_are_reported(run):
