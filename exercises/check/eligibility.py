@@ -26,7 +26,7 @@ is not active on the date of service pays nothing: the patient owes the charge.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from exercises.check.common import CENT, amount, fail, money, plain, show, text, yes_no
@@ -132,13 +132,14 @@ def money_path(context: dict[str, Any]) -> tuple[dict[str, Decimal], list[str]]:
                 f"after the deductible the {money(copay_amt)} copay applies: {money(copay)}"
             )
         else:
-            coins = (rest * rate).quantize(CENT)
+            coins = (rest * rate).quantize(CENT, ROUND_HALF_UP)
             steps.append(
                 f"the patient's coinsurance is {rate * 100:.0f}% of the remaining "
                 f"{money(rest)}: {money(coins)}"
             )
     owes = copay + ded + coins
-    # 4. the out-of-pocket maximum caps the patient's share
+    # 4. the out-of-pocket maximum caps the patient's share: each piece, in the order it
+    # was applied, takes what is left of the maximum, and the rest is the plan's
     oop_left = None
     if plan.get("oop_max") is not None:
         oop_left = max(Decimal("0"), _d(plan["oop_max"]) - _d(plan.get("oop_met")))
@@ -147,6 +148,18 @@ def money_path(context: dict[str, Any]) -> tuple[dict[str, Decimal], list[str]]:
                 f"only {money(oop_left)} was left of the out-of-pocket maximum, so the "
                 f"patient's share stops there instead of {money(owes)}"
             )
+            left = oop_left
+            first = (
+                ("copay", "deductible")
+                if order == "copay-then-deductible"
+                else ("deductible", "copay")
+            )
+            pieces = {"deductible": ded, "copay": copay}
+            for name in first:
+                pieces[name] = min(pieces[name], left)
+                left -= pieces[name]
+            ded, copay = pieces["deductible"], pieces["copay"]
+            coins = min(coins, left)
             owes = oop_left
     steps.append(f"the patient owes {money(owes)} and the plan pays {money(allowed - owes)}")
     values = {

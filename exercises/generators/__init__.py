@@ -8,7 +8,11 @@ here. Built so far:
 
 * ``diagnosis-coding``, ``procedure-coding``, ``full-encounter`` — code a generated note
   (options ``specialty=``, ``scenario=``);
-* ``claim-form`` — fill the CMS-1500 for a generated, insured encounter (same options).
+* ``claim-form`` — fill the CMS-1500 for a generated, insured encounter (same options);
+* ``eligibility`` — benefits math for one visit, keyed by the payer engine (``plan=``);
+* ``denial-analysis`` — CARC, cause and next step of a denial (``cause=``);
+* ``payment-posting`` — post a paid claim from its 835 (``specialty=``, ``scenario=``);
+* ``appeal`` — grounds, attachments and letter for a wrongful denial (``case=``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from exercises.generators import claim_form, coding
+from exercises.generators import appeal, claim_form, coding, denial, eligibility, posting
 from exercises.model import Exercise
 
 Generator = Callable[..., Exercise]
@@ -26,6 +30,10 @@ GENERATORS: dict[str, Generator] = {
     "procedure-coding": coding.procedure_coding,
     "full-encounter": coding.full_encounter,
     "claim-form": claim_form.claim_form,
+    "eligibility": eligibility.eligibility,
+    "denial-analysis": denial.denial_analysis,
+    "payment-posting": posting.payment_posting,
+    "appeal": appeal.appeal,
 }
 
 
