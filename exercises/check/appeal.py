@@ -59,6 +59,8 @@ ATTACHMENTS: dict[str, str] = {
     "payer-policy": "the payer's published coverage policy",
     "fee-schedule-or-contract": "the contract or fee schedule page that sets the rate",
     "letter-of-medical-necessity": "the physician's letter of medical necessity",
+    "provider-enrollment-record": "the payer's own enrollment record for the rendering provider "
+    "(NPI and effective dates)",
 }
 WEIGHTS = {"grounds": 0.4, "attachments": 0.3, "letter": 0.3}
 _MONTHS = (

@@ -11,6 +11,17 @@ from __future__ import annotations
 
 from typing import Any
 
+from exercises.widgets.cycle import (
+    AppealComposer,
+    Capstone,
+    DenialQueue,
+    EOBViewer,
+    PostingGrid,
+    StatementViewer,
+    WhatIfPanel,
+    practice_month,
+)
+from exercises.widgets.exam import MockExam, mock_exam
 from exercises.widgets.examples import worked_example
 from exercises.widgets.model import exercises_for
 from exercises.widgets.ui import (
@@ -21,12 +32,22 @@ from exercises.widgets.ui import (
 )
 
 __all__ = [
+    "AppealComposer",
+    "Capstone",
     "CodePicker",
+    "DenialQueue",
+    "EOBViewer",
     "ExerciseWidget",
+    "MockExam",
     "ModuleExercises",
+    "PostingGrid",
     "ProgressOverview",
+    "StatementViewer",
+    "WhatIfPanel",
     "exercises_for",
+    "mock_exam",
     "module_page",
+    "practice_month",
     "start_page",
     "worked_example",
 ]
