@@ -4,7 +4,9 @@
 clearinghouse and plays the billing office and the payers forward in calendar order:
 
 1. **front-end rejections fixed** — a claim the clearinghouse rejected is corrected (the
-   coder's key replaces the flawed coding) and sent again a week later;
+   coder's key replaces the flawed coding) and sent again a week later; a few accepted
+   claims (:data:`LATE_FILING_RATE`) sat in a forgotten queue and reach the payer after its
+   timely-filing limit;
 2. **adjudication** — the payers decide every claim they received, in date-of-service
    order per patient (``sim.payer``), and pay on their own schedule;
 3. **coordination of benefits** — after the primary's remittance, the claim goes to the
@@ -71,6 +73,7 @@ ACTIONS: dict[str, str] = {
 }
 
 WORK_DELAY = 7  # days from an ERA to the billing office working its denials
+LATE_FILING_RATE = 0.01  # accepted claims the office lost track of and filed too late
 RESUBMIT_DELAY = 7  # days from a front-end rejection to the corrected claim
 STATEMENT_CYCLE = 30  # days between patient statements
 COLLECTIONS_AFTER = 3  # statements unpaid before an account goes to collections
@@ -187,6 +190,8 @@ def run_cycle(
             batch = []
         if what == "record":
             ledger.record_claim(obj, day)
+        elif what == "write_off":
+            _write_off(ledger, *obj, day)
         else:
             ledger.post(obj, day)
     if batch:
@@ -211,6 +216,16 @@ def run_cycle(
     return cycle
 
 
+def _write_off(ledger: Any, claim_id: str, code: str, day: date) -> None:
+    """Close what a CO denial left open with the payer: the provider may not bill it."""
+    open_amount = ledger.balances(claim_id)["insurance_balance"]
+    if open_amount > 0:
+        reason = f"{code}: denied, the provider may not bill the patient"
+        ledger.write_off(
+            claim_id, open_amount, day, bucket="primary", reason=reason, carc=code.split("-")[1]
+        )
+
+
 def _submitted_on(sub: Any) -> date:
     """A weekly 837P file is named after its clinic week and sent on that Friday."""
     return date.fromisoformat(sub.name[:10]) + timedelta(days=4)
@@ -225,13 +240,15 @@ def _sent_claims(result: Any) -> tuple[list[tuple[Claim, date]], list[tuple[Clai
     received: list[tuple[Claim, date]] = []
     recorded: list[tuple[Claim, date]] = []
     resent = 0
+    seed = result.config.seed
+    plans = {cov.id: result.config.plans[cov.plan_id] for cov in result.coverages.values()}
     for sub in result.submissions:
         day = _submitted_on(sub)
         rejected = sub.rejected_claims()
         for c in sub.claims:
             recorded.append((c, day))
             if c.id not in rejected:
-                received.append((c, day + timedelta(days=1)))
+                received.append((c, day + timedelta(days=1) + _held(c, encounters, plans, seed)))
                 continue
             # the coder fixes the claim from the note (the verified key) and resends it
             e = encounters.get(c.encounter_id or c.id)
@@ -240,6 +257,19 @@ def _sent_claims(result: Any) -> tuple[list[tuple[Claim, date]], list[tuple[Clai
                 resent += 1
                 received.append((fixed, day + timedelta(days=RESUBMIT_DELAY + 1)))
     return received, recorded, resent
+
+
+def _held(c: Claim, encounters: dict[str, Any], plans: dict[str, Any], seed: int) -> timedelta:
+    """How long an accepted claim sat before the payer got it: none, except for the
+    :data:`LATE_FILING_RATE` of claims the office lost track of (a batch left in a work
+    queue) and that reach the payer after its timely-filing limit (CARC 29)."""
+    rng = random.Random(f"{seed}:held:{c.id}")
+    if rng.random() >= LATE_FILING_RATE:
+        return timedelta(0)
+    e = encounters.get(c.encounter_id or c.id)
+    plan = plans.get(e.primary_coverage_id) if e is not None else None
+    limit = int(plan.rules.get("timely_filing_days", 365)) if plan is not None else 365
+    return timedelta(days=limit + rng.randint(5, 45))
 
 
 def _secondary(result: Any, payers: Any, adj: Any) -> list[Any]:
@@ -310,6 +340,7 @@ def _work_denial(
         res = followup.resubmit(payers, fixed, day + timedelta(days=1))
         return [a for a in (res.reversal, res.replacement) if a is not None]
     work.append(WorkItem(day, adj.claim.id, "write-off", f"{code}: the provider may not bill it"))
+    events.append((day, 2, adj.claim.id, ("write_off", (adj.claim.id, code))))
     return []
 
 
