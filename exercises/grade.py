@@ -161,7 +161,8 @@ def _blank(response: Any) -> bool:
         return all(_blank(v) for v in response.values())
     if isinstance(response, str):
         return not response.strip()
-    return isinstance(response, list | tuple) and not response
+    # a list is blank when every item is (a posting grid's template has blank lines)
+    return isinstance(response, list | tuple) and all(_blank(v) for v in response)
 
 
 def _prune(value: Any) -> Any:

@@ -9,6 +9,7 @@ kind's shape; :func:`exercises.check.check` returns a :class:`CheckResult`, whic
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,24 @@ class Exercise:
     path: Path | None = None
 
 
+_SINGULAR = {"diagnoses": "Diagnosis", "procedures": "Line", "lines": "Line"}
+_PART = re.compile(r"^(\w+)\[(\d+)\](?:\.(\w+))?$")
+
+
+def part_label(part: str) -> str:
+    """A feedback part as a learner reads it: ``diagnoses[0]`` -> ``Diagnosis 1``,
+    ``lines[1].paid`` -> ``Line 2 paid``, ``24E.1`` -> ``Box 24E.1``, ``patient_owes`` ->
+    ``patient owes``. The JSON check result keeps the part as it is (DESIGN contract)."""
+    m = _PART.match(part)
+    if m:
+        name = _SINGULAR.get(m.group(1), m.group(1).replace("_", " ").capitalize())
+        tail = f" {m.group(3).replace('_', ' ')}" if m.group(3) else ""
+        return f"{name} {int(m.group(2)) + 1}{tail}"
+    if part[:1].isdigit():
+        return f"Box {part}"
+    return {"carc": "CARC", "rarc": "RARC"}.get(part, part.replace("_", " "))
+
+
 @dataclass(frozen=True)
 class Feedback:
     part: str  # e.g. "diagnoses[1]", "procedures[0].modifiers"
@@ -69,13 +88,13 @@ class CheckResult:
 
     def _repr_html_(self) -> str:
         head = "Correct" if self.correct else f"Score {self.score:.0%}"
-        color = "#1b7f3b" if self.correct else "#b45309"
         items = "".join(
             f"<li style='color:{'#1b7f3b' if f.ok else '#b91c1c'}'>"
-            f"{'&#10003;' if f.ok else '&#10007;'} <b>{html.escape(f.part)}</b>: "
+            f"{'&#10003;' if f.ok else '&#10007;'} <b>{html.escape(part_label(f.part))}</b>: "
             f"{html.escape(f.message)}</li>"
             for f in self.feedback
         )
+        color = "#1b7f3b" if self.correct else "#b45309"
         return (
             f"<div><div style='font-weight:bold;color:{color}'>{head}</div>"
             f"<ul>{items}</ul><details><summary>Why</summary>"

@@ -114,6 +114,12 @@ class Cycle:
     payers: Any = None  # the Adjudicator, for what-if replays and claim status
     _kpis: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def close(self) -> date:
+        """The month-end close the KPIs are measured on: 30 days after the last visit."""
+        dates = [a.claim.first_service_date for a in self.first_pass.values()]
+        return (max(dates) if dates else self.as_of) + timedelta(days=30)
+
     def kpis(self) -> dict[str, Any]:
         if not self._kpis:
             self._kpis = _kpis(self)

@@ -288,9 +288,11 @@ def eob_html(claims: list[RemitClaim]) -> str:
             rows.append(
                 "<tr>"
                 f"<td>{ln.service_date.isoformat() if ln.service_date else ''}</td>"
-                f"<td>{html.escape(ln.code)}{'-' + '-'.join(ln.modifiers) if ln.modifiers else ''}"
+                f"<td style='white-space:nowrap'>{html.escape(ln.code)}"
+                f"{'-' + '-'.join(ln.modifiers) if ln.modifiers else ''}"
                 f" x{ln.units}</td><td style='text-align:right'>${ln.charge:,}</td>"
-                f"<td style='text-align:right'>{allowed}</td><td>{adj}</td>"
+                f"<td style='text-align:right'>{allowed}</td>"
+                f"<td style='white-space:nowrap'>{adj}</td>"
                 f"<td style='text-align:right'>${ln.paid:,}</td>"
                 f"<td style='text-align:right'>${ln.patient_responsibility:,}</td></tr>"
             )

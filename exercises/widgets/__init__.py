@@ -5,12 +5,15 @@ A notebook cell is one call::
 
     from exercises.widgets import module_page
     module_page("02-diagnosis-coding")
+
+and a student answers an assignment from ``rcmlab assign`` with ``assignment_page()``.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from exercises.widgets.assignment import AssignmentPage, assignment_page
 from exercises.widgets.cycle import (
     AppealComposer,
     Capstone,
@@ -33,6 +36,7 @@ from exercises.widgets.ui import (
 
 __all__ = [
     "AppealComposer",
+    "AssignmentPage",
     "Capstone",
     "CodePicker",
     "DenialQueue",
@@ -44,6 +48,7 @@ __all__ = [
     "ProgressOverview",
     "StatementViewer",
     "WhatIfPanel",
+    "assignment_page",
     "exercises_for",
     "mock_exam",
     "module_page",

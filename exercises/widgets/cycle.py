@@ -142,14 +142,14 @@ def expected_action(adj: Any) -> tuple[str, str]:
 
 def queue_rows(month: Month) -> list[dict[str, Any]]:
     """The work queue's table: claim, payer, CARC, denied amount, age in days (from the
-    remittance to the end of the month's billing)."""
+    remittance to the month-end close, when the queue is worked)."""
     return [
         {
             "claim": a.claim.id,
             "payer": a.payer.name,
             "carc": denial_code(a),
             "amount": denied_amount(a),
-            "age": (month.cycle.as_of - a.pay_date).days,
+            "age": max(0, (month.cycle.close - a.pay_date).days),
         }
         for a in denied(month)
     ]
@@ -424,8 +424,9 @@ def trend_chart(month: Month) -> Any:
 
 
 def aging_chart(month: Month) -> Any:
-    """The ledger's A/R aging chart as of the end of the month's billing."""
-    return month.cycle.ledger.aging_chart(month.cycle.as_of)
+    """The ledger's A/R aging chart at the month-end close, with the balances as they stood
+    that day (the day the days-in-A/R card is measured on)."""
+    return month.cycle.ledger.aging_chart(month.cycle.close, historical=True)
 
 
 def kpi_cards(month: Month) -> list[tuple[str, str, str]]:
@@ -511,10 +512,9 @@ _WIDE = {"description_width": "initial"}
 
 
 def _html(text: str, cls: str | None = None) -> w.HTML:
-    out = w.HTML(text)
-    if cls:
-        out.add_class(cls)
-    return out
+    from exercises.widgets.ui import _html as html_widget
+
+    return html_widget(text, cls)
 
 
 def _figure(fig: Any) -> w.Image:

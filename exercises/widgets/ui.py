@@ -24,8 +24,21 @@ from exercises.widgets import model as m
 _WIDE = {"description_width": "initial"}
 
 
+_LINE = "<div class='rcm-text' style='line-height:1.45'>"
+
+
+def _tight(change: dict) -> None:
+    """Keep an HTML widget's text at a reading line height: ipywidgets gives its content
+    the height of a one-line control (28 px), which double-spaces wrapped text."""
+    value = change["new"]
+    if len(value) > 100 and not value.startswith(_LINE):  # short texts never wrap
+        change["owner"].value = f"{_LINE}{value}</div>"
+
+
 def _html(text: str, cls: str | None = None) -> w.HTML:
-    out = w.HTML(text)
+    out = w.HTML()
+    out.observe(_tight, "value")
+    out.value = text
     if cls:
         out.add_class(cls)
     return out

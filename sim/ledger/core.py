@@ -997,20 +997,24 @@ class Ledger:
 
     # --- reports (sim.ledger.reports / sim.ledger.statement) ---------------------------
 
-    def aging(self, as_of: date, by: str = "payer", basis: str = "submitted") -> Any:
+    def aging(
+        self, as_of: date, by: str = "payer", basis: str = "submitted", historical: bool = False
+    ) -> Any:
         from sim.ledger.reports import aging
 
-        return aging(self, as_of, by=by, basis=basis)
+        return aging(self, as_of, by=by, basis=basis, historical=historical)
 
     def days_in_ar(self, as_of: date) -> float | None:
         from sim.ledger.reports import days_in_ar
 
         return days_in_ar(self, as_of)
 
-    def aging_chart(self, as_of: date, by: str = "payer", basis: str = "submitted") -> Any:
+    def aging_chart(
+        self, as_of: date, by: str = "payer", basis: str = "submitted", historical: bool = False
+    ) -> Any:
         from sim.ledger.reports import aging_chart
 
-        return aging_chart(self, as_of, by=by, basis=basis)
+        return aging_chart(self, as_of, by=by, basis=basis, historical=historical)
 
     def statement(self, account: str, as_of: date, *, issue: bool = True) -> Any:
         from sim.ledger.statement import statement

@@ -34,11 +34,41 @@ def bucket_of(age_days: int) -> str:
     return BUCKETS[-1]
 
 
-def _rows_sql(by: str, basis: str) -> str:
-    """SQL giving (who, age in days, cents) for every open balance."""
+# Each claim's three balances from the journal, counting only entries dated on or before
+# :as_of (the rules of ``core._apply``: buckets 1 primary, 2 secondary, 0 patient), and
+# the day its patient balance began. Used for a historical aging ("as it stood that day").
+_AS_OF_CLAIMS = """(SELECT c.id, c.account, c.payer_name, c.secondary_payer, c.submitted,
+  c.service_date, b.ins AS ins_balance, b.sec AS sec_balance, b.pat AS pat_balance,
+  b.since AS patient_since
+ FROM claims c JOIN (
+  SELECT claim_id,
+   sum(CASE WHEN kind = 'charge' THEN amount
+        WHEN bucket = 1 AND kind IN ('payment', 'contractual', 'write_off', 'transfer_patient',
+                                     'transfer_secondary') THEN -amount ELSE 0 END) AS ins,
+   sum(CASE WHEN kind = 'transfer_secondary' THEN amount
+        WHEN bucket = 2 AND kind IN ('payment', 'contractual', 'write_off', 'transfer_patient')
+        THEN -amount ELSE 0 END) AS sec,
+   sum(CASE WHEN kind IN ('transfer_patient', 'refund') THEN amount
+        WHEN kind = 'patient_payment' THEN -amount
+        WHEN bucket = 0 AND kind IN ('payment', 'contractual', 'write_off') THEN -amount
+        ELSE 0 END) AS pat,
+   min(CASE WHEN kind = 'transfer_patient' THEN date END) AS since
+  FROM entries WHERE claim_id IS NOT NULL AND date <= :as_of GROUP BY claim_id
+ ) b ON b.claim_id = c.id)"""
+
+
+def _rows_sql(by: str, basis: str, historical: bool = False) -> str:
+    """SQL giving (who, age in days, cents) for every open balance: the current balances,
+    or (``historical``) the balances as they stood on ``as_of``."""
     start = {"submitted": "submitted", "service": "service_date"}.get(basis)
     if start is None:
         raise LedgerError(f"aging: basis must be submitted or service, not {basis!r}")
+    if historical:
+        return (
+            _rows_sql(by, basis)
+            .replace(" claims ", f" {_AS_OF_CLAIMS} AS claims ")
+            .replace("FROM claims c JOIN", f"FROM {_AS_OF_CLAIMS} c JOIN")
+        )
     age = "CAST(julianday(:as_of) - julianday({col}) AS INTEGER)"
     since = "coalesce(patient_since, " + start + ")"
     if by == "payer":
@@ -60,11 +90,20 @@ def _rows_sql(by: str, basis: str) -> str:
     raise LedgerError(f"aging: by must be payer or patient, not {by!r}")
 
 
-def aging(ledger: Ledger, as_of: date, by: str = "payer", basis: str = "submitted") -> pd.DataFrame:
+def aging(
+    ledger: Ledger,
+    as_of: date,
+    by: str = "payer",
+    basis: str = "submitted",
+    historical: bool = False,
+) -> pd.DataFrame:
     """Open A/R in the buckets 0-30, 31-60, 61-90, 91-120, 120+ days, a row per payer
     (with a row for balances transferred to patients) or per patient account, and a
-    total column. Amounts are dollars (float, to the cent)."""
-    sql = f"SELECT who, {_BUCKET_SQL} AS b, sum(amt) FROM ({_rows_sql(by, basis)}) GROUP BY who, b"
+    total column. Amounts are dollars (float, to the cent). ``historical``: the balances
+    as they stood on ``as_of`` (only journal entries dated up to that day), for a month-end
+    report of a ledger that has moved on; otherwise today's balances aged to ``as_of``."""
+    rows_sql = _rows_sql(by, basis, historical)
+    sql = f"SELECT who, {_BUCKET_SQL} AS b, sum(amt) FROM ({rows_sql}) GROUP BY who, b"
     rows = ledger.conn.execute(sql, {"as_of": as_of.isoformat()}).fetchall()
     index_name = "payer" if by == "payer" else "account"
     table: dict[str, list[int]] = {}
@@ -97,12 +136,18 @@ def days_in_ar(ledger: Ledger, as_of: date) -> float | None:
     return round(ar / (charged / 90), 1)
 
 
-def aging_chart(ledger: Ledger, as_of: date, by: str = "payer", basis: str = "submitted") -> Any:
+def aging_chart(
+    ledger: Ledger,
+    as_of: date,
+    by: str = "payer",
+    basis: str = "submitted",
+    historical: bool = False,
+) -> Any:
     """A stacked bar chart of the aging: a bar per bucket, stacked by payer (the eight
     largest; the rest as "other") or by patient. Returns a matplotlib Figure."""
     import matplotlib.pyplot as plt
 
-    frame = aging(ledger, as_of, by=by, basis=basis).drop(columns="total")
+    frame = aging(ledger, as_of, by=by, basis=basis, historical=historical).drop(columns="total")
     if len(frame) > 8:
         top = frame.sum(axis=1).sort_values(ascending=False).index[:8]
         other = frame.drop(index=top).sum().rename("other")

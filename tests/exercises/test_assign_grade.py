@@ -373,3 +373,12 @@ def test_the_documented_workflow_runs(tmp_path, monkeypatch, capsys):
     assert rows[0]["percent"] == "100.0" and rows[3]["status"] == "missing"
     assert len(list((grades / "feedback").glob("*.md"))) == 8
     assert (grades / "class-report.md").exists() and (grades / "error-patterns.png").exists()
+
+
+def test_an_untouched_posting_grid_counts_as_not_answered():
+    from exercises.grade import _blank
+
+    template = {"lines": [{"allowed": "", "paid": None}, {"allowed": "", "paid": ""}]}
+    assert _blank(template)
+    assert not _blank({"lines": [{"allowed": "80.00", "paid": ""}]})
+    assert not _blank({"diagnoses": ["E11.9"]})

@@ -160,3 +160,14 @@ def test_no_claim_is_overpaid(month):
         a.claim.id for a in month.cycle.adjudications if a.secondary and a.remit.status != "22"
     )
     assert all(n == 1 for n in secondary.values()), secondary.most_common(3)
+
+
+def test_historical_aging_is_the_ar_of_that_day(month):
+    led, close = month.cycle.ledger, month.cycle.close
+    then = led.aging(close, historical=True)
+    assert Decimal(str(round(then["total"].sum(), 2))) == ar_on(led, close)
+    now = led.aging(month.cycle.as_of)
+    assert now["total"].sum() == pytest.approx(
+        led.aging(month.cycle.as_of, historical=True)["total"].sum()
+    )
+    assert month.cycle.kpis()["days_in_ar_measured_on"] == close.isoformat()
