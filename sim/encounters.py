@@ -78,6 +78,7 @@ class Config:
     start: date = date(2026, 1, 5)
     flaw_rate: float = DEFAULT_FLAW_RATE
     only_scenario: str | None = None
+    notes: bool = True  # False: Encounter.note = "" (bulk runs; a different draw of visits)
 
     def capacity(self) -> int:
         return max(1, len(self.practice.providers) * self.practice.visits_per_provider_day)
@@ -350,7 +351,13 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
             patient.first_name, patient.last_name, patient.sex, patient.age_on(day)
         )
         visit = s.render(
-            rng, facts, new_patient=new, visit_date=day, provider_name=provider.name, flaw=flaw_kind
+            rng,
+            facts,
+            new_patient=new,
+            visit_date=day,
+            provider_name=provider.name,
+            flaw=flaw_kind,
+            notes=cfg.notes,
         )
         problems = verify.problems(visit.diagnoses, visit.lines, patient.sex, facts.age)
         if problems:

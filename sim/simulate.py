@@ -106,9 +106,14 @@ def _run_chunk(args: tuple[tuple[Any, ...], int, int, int]) -> Any:
     spec, chunk, count, first = args
     cfg = _WORKER_CONFIG.get(spec)
     if cfg is None:
-        seed, practice, scenario, start, flaw_rate = spec
+        seed, practice, scenario, start, flaw_rate, notes = spec
         cfg = make_config(
-            seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate
+            seed,
+            practice=practice,
+            scenario=scenario,
+            start=start,
+            flaw_rate=flaw_rate,
+            notes=notes,
         )
         _WORKER_CONFIG.clear()
         _WORKER_CONFIG[spec] = cfg
@@ -122,8 +127,10 @@ def make_config(
     scenario: str | Path | None = None,
     start: date | None = None,
     flaw_rate: float = DEFAULT_FLAW_RATE,
+    notes: bool = True,
 ) -> Config:
-    """Load the world (practice, payers, scenarios) for a run; ContentError on bad files."""
+    """Load the world (practice, payers, scenarios) for a run; ContentError on bad files.
+    ``notes=False``: encounters without note text (see :class:`sim.encounters.Config`)."""
     if not 0 <= flaw_rate <= 1:
         raise ValueError(f"flaw rate {flaw_rate} is not between 0 and 1")
     prac = world.load_practice(practice)
@@ -143,6 +150,7 @@ def make_config(
         start=start or date(2026, 1, 5),
         flaw_rate=flaw_rate,
         only_scenario=only,
+        notes=notes,
     )
 
 
@@ -159,6 +167,7 @@ def simulate(
     claims: bool = True,
     validate_x12: bool = True,
     cycle: bool = True,
+    notes: bool = True,
 ) -> Result:
     """Generate ``encounters`` visits at ``practice`` from ``seed`` (deterministic).
 
@@ -167,12 +176,17 @@ def simulate(
     ``validate_x12`` is false, then the scrubber): see :attr:`Result.submissions`. With
     ``cycle`` (the default, with claims) the rest of the revenue cycle runs too —
     adjudication, 835 remittances, the practice ledger, denials worked, patient billing
-    (``sim.cycle``): see :attr:`Result.cycle`.
+    (``sim.cycle``): see :attr:`Result.cycle`. ``notes=False`` skips the note text
+    (``Encounter.note == ""``; bulk runs and benchmarks — the visits drawn differ from a run
+    with notes, as the note's wording draws are skipped).
     """
     if encounters < 1:
         raise ValueError(f"the number of encounters must be at least 1, not {encounters}")
-    cfg = make_config(seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate)
-    spec = (seed, str(practice), None if scenario is None else str(scenario), cfg.start, flaw_rate)
+    cfg = make_config(
+        seed, practice=practice, scenario=scenario, start=start, flaw_rate=flaw_rate, notes=notes
+    )
+    scen = None if scenario is None else str(scenario)
+    spec = (seed, str(practice), scen, cfg.start, flaw_rate, notes)
     _WORKER_CONFIG.clear()
     _WORKER_CONFIG[spec] = cfg
     jobs = [

@@ -19,6 +19,7 @@ adjudicate a patient's claims in one Adjudicator, in date order (chunk by
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -156,6 +157,11 @@ class Adjudicator:
         self._auth: dict[str, frozenset[str]] = {}
         self._settings: dict[str, str] = {}
         self._heads: dict[tuple[date, str], str] = {}
+        # step 11's cache: (plan id, code, modifiers, place, units, charge) -> (allowed,
+        # CO-45 adjustment or None, explanation); the same service at the same charge is
+        # priced the same way every time (Adjustment is frozen, so it is shared)
+        self.priced: dict[tuple[Any, ...], tuple[Decimal, Adjustment | None, str]] = {}
+        self._copays: dict[tuple[str, str], Decimal] = {}
 
     @classmethod
     def of_result(cls, result: Any, *, seed: int | None = None, **options: Any) -> Adjudicator:
@@ -313,14 +319,24 @@ class Adjudicator:
             return received(c)
 
         ordered = sorted(claims, key=lambda c: (c.first_service_date, c.id))
-        return [self.adjudicate(c, when(c)) for c in ordered]
+        # The cyclic garbage collector pauses meanwhile (as in Ledger.transaction): a claim
+        # allocates many small objects and nothing cyclic, and collections over a big batch
+        # cost about a third of the adjudication itself.
+        paused = gc.isenabled()
+        gc.disable()
+        try:
+            return [self.adjudicate(c, when(c)) for c in ordered]
+        finally:
+            if paused:
+                gc.enable()
 
     def _finish(self, w: steps.ClaimWork, *, secondary: bool) -> Adjudication:
         """Build the RemitClaim and the Adjudication; remember the claim (history)."""
         claim = w.claim
         number = self._number(claim, w.received)
-        lines = tuple(_line_result(lw) for lw in w.lines)
-        remit_lines = tuple(_remit_line(lw) for lw in w.lines)
+        pairs = [_line_results(lw) for lw in w.lines]
+        lines = tuple([p[0] for p in pairs])
+        remit_lines = tuple([p[1] for p in pairs])
         status, crossover = self._status(w, secondary)
         remit = _remit_claim(claim, w.payer, number, status, remit_lines, w.received, crossover)
         pay_date = w.received + timedelta(days=w.pay_days)
@@ -535,46 +551,57 @@ class Adjudicator:
 # --- building the remittance objects -------------------------------------------------------------
 
 
-def _line_result(lw: steps.LineWork) -> LineResult:
-    adjs = tuple(lw.adjs) if lw.denial is None else (_denial_adjustment(lw),)
-    paid = lw.paid if lw.denial is None else ZERO
-    pr = sum((a.amount for a in adjs if a.group == "PR"), ZERO)
-    return LineResult(
-        control_number=lw.line.control_number,
-        code=lw.code,
-        allowed=lw.allowed if lw.denial is None else ZERO,
-        paid=paid,
-        patient_responsibility=pr,
-        adjustments=adjs,
-        explanation=tuple(lw.notes),
-        denial=lw.denial.code if lw.denial is not None else None,
-        payer_error=lw.payer_error is not None,
-        deductible=lw.deductible,
+def _line_results(lw: steps.LineWork) -> tuple[LineResult, RemitLine]:
+    """What the payer did with one line: the learner's :class:`LineResult` and the 835's
+    :class:`RemitLine`, built together (the hot path: adjustments and amounts once). A
+    denied line carries one adjustment of its whole charge and pays nothing."""
+    line = lw.line
+    if lw.denial is None:
+        adjs = tuple(lw.adjs)
+        paid, allowed = lw.paid, lw.allowed
+    else:
+        adjs = (_denial_adjustment(lw),)
+        paid = allowed = ZERO
+    pr = ZERO
+    remarks: tuple[str, ...] = ()
+    for a in adjs:
+        if a.group == "PR":
+            pr = pr + a.amount
+        if a.rarcs:
+            remarks = remarks + tuple(a.rarcs)
+    if len(remarks) > 1:
+        remarks = tuple(dict.fromkeys(remarks))
+    result = LineResult(
+        line.control_number,
+        lw.code,
+        allowed,
+        paid,
+        pr,
+        adjs,
+        tuple(lw.notes),
+        lw.denial.code if lw.denial is not None else None,
+        lw.payer_error is not None,
+        lw.deductible,
     )
+    remit = RemitLine(
+        line.control_number,
+        lw.code,
+        lw.charge,
+        paid,
+        lw.units,
+        lw.mods,
+        line.service_date,
+        allowed,
+        adjs,
+        remarks,
+    )
+    return result, remit
 
 
 def _denial_adjustment(lw: steps.LineWork) -> Adjustment:
     spec = lw.denial
     assert spec is not None
     return Adjustment(spec.group, spec.carc, lw.charge, rarcs=spec.rarcs)
-
-
-def _remit_line(lw: steps.LineWork) -> RemitLine:
-    denied = lw.denial is not None
-    adjs = (_denial_adjustment(lw),) if denied else tuple(lw.adjs)
-    remarks = tuple(dict.fromkeys(r for a in adjs for r in a.rarcs))
-    return RemitLine(
-        control_number=lw.line.control_number,
-        code=lw.code,
-        charge=lw.charge,
-        paid=ZERO if denied else lw.paid,
-        units=lw.units,
-        modifiers=lw.mods,
-        service_date=lw.line.service_date,
-        allowed=ZERO if denied else lw.allowed,
-        adjustments=adjs,
-        remarks=remarks,
-    )
 
 
 def _remit_claim(
@@ -588,12 +615,23 @@ def _remit_claim(
 ) -> RemitClaim:
     ins = claim.insured
     self_insured = ins.relationship == "18"
+    charge = paid = pr = allowed = ZERO
+    for ln in lines:  # the sums of the lines, added in line order
+        charge = charge + ln.charge
+        paid = paid + ln.paid
+        allowed = allowed + (ln.allowed or ZERO)
+        line_pr = ZERO
+        for a in ln.adjustments:
+            if a.group == "PR":
+                line_pr = line_pr + a.amount
+        pr = pr + line_pr
+    service = [ln.service_date for ln in claim.lines]
     return RemitClaim(
         patient_control_number=claim.id,
         status=status,
-        charge=sum((ln.charge for ln in lines), ZERO),
-        paid=sum((ln.paid for ln in lines), ZERO),
-        patient_responsibility=sum((ln.patient_responsibility for ln in lines), ZERO),
+        charge=charge,
+        paid=paid,
+        patient_responsibility=pr,
         filing_indicator=payer.filing_indicator,
         payer_claim_number=number,
         patient=RemitPerson(
@@ -607,9 +645,9 @@ def _remit_claim(
         remarks=("MA18",) if crossover else (),
         lines=lines,
         received=received,
-        service_start=claim.first_service_date,
+        service_start=min(service),
         service_end=claim.last_service_date,
-        coverage_amount=sum((ln.allowed or ZERO for ln in lines), ZERO),
+        coverage_amount=allowed,
     )
 
 

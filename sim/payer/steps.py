@@ -83,14 +83,16 @@ class LineWork:
 
     def __init__(self, line: Any, diagnoses: tuple[str, ...]) -> None:
         self.line = line
-        self.code = line.code
-        self.mods = tuple(line.modifiers)
+        self.code = code = line.code
+        mods = line.modifiers
+        self.mods = mods if type(mods) is tuple else tuple(mods)
         self.units = line.units
         self.charge = line.charge
-        self.day = line.service_date.isoformat()
+        self.day = _iso(line.service_date)
         n = len(diagnoses)
-        self.dx = tuple(diagnoses[p - 1] for p in line.dx_pointers if 0 < p <= n)
-        self.kind = _kind(line.code)
+        self.dx = tuple([diagnoses[p - 1] for p in line.dx_pointers if 0 < p <= n])
+        kind = _KIND.get(code)
+        self.kind = kind if kind is not None else _kind(code)
         self.denial: AdjSpec | None = None
         self.payer_error: ErrorSpec | None = None
         self.allowed = ZERO
@@ -122,9 +124,13 @@ class ClaimWork:
         self.policy = policy
         self.coverage = coverage
         self.received = received
-        self.dos = claim.first_service_date
+        dx = claim.diagnoses
+        self.lines = lines = [LineWork(ln, dx) for ln in claim.lines]
+        # = claim.first_service_date, without recomputing it in every step
+        self.dos = (
+            min([lw.line.service_date for lw in lines]) if lines else claim.first_service_date
+        )
         self.year = self.dos.year
-        self.lines = [LineWork(ln, claim.diagnoses) for ln in claim.lines]
         self.notes: list[str] = []
         self.denial: AdjSpec | None = None
         self.visit_type = ctx.visit_type(claim)
@@ -148,6 +154,17 @@ def _kind(code: str) -> str:
     except KeyError:
         found = _KIND[code] = world.code_kind(code)
         return found
+
+
+_ISO: dict[date, str] = {}
+
+
+def _iso(day: date) -> str:
+    """``day.isoformat()``, cached (a simulation has a few hundred distinct dates)."""
+    found = _ISO.get(day)
+    if found is None:
+        found = _ISO[day] = day.isoformat()
+    return found
 
 
 def _money(x: Decimal) -> Decimal:
@@ -393,23 +410,39 @@ def payer_mistake(w: ClaimWork) -> None:
 def allowed_amount(w: ClaimWork) -> None:
     """11. Allowed = the fee basis amount x units, at most the charge (payers allow the
     lesser of the charge and the fee schedule); charge − allowed is CO-45."""
-    policy, locality = w.policy, w.ctx.locality
-    for lw in w.open_lines():
-        setting = w.ctx.setting(lw.line.pos)
-        unit = strategies.unit_price(policy, lw.code, lw.mods, locality, setting)
-        if unit is None:
-            allowed = _money(lw.charge * policy.percent_of_charge)
-            how = f"{policy.percent_of_charge:.0%} of the charge (no fee schedule amount)"
-        else:
-            allowed = unit * lw.units
-            how = f"{policy.fee_basis} {unit} x {lw.units}"
-        if allowed > lw.charge:
-            allowed, how = lw.charge, how + ", capped at the charge"
-        lw.allowed = allowed
-        if lw.charge > allowed:
-            lw.adjs.append(Adjustment("CO", CONTRACTUAL, lw.charge - allowed))
-        lw.notes.append(f"allowed {allowed} ({how}); CO-45 {lw.charge - allowed}")
+    policy, ctx = w.policy, w.ctx
+    cache = ctx.priced  # one Adjudicator: one locality, one policy per plan id
+    for lw in w.lines:
+        if lw.denial is not None:
+            continue
+        key = (policy.plan_id, lw.code, lw.mods, lw.line.pos, lw.units, lw.charge)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = _allowed(policy, lw, ctx.locality, ctx.setting(lw.line.pos))
+        lw.allowed, contractual, note = found
+        if contractual is not None:
+            lw.adjs.append(contractual)
+        lw.notes.append(note)
     w.notes.append("11 allowed amount: fee basis applied")
+
+
+def _allowed(
+    policy: Policy, lw: LineWork, locality: str, setting: str
+) -> tuple[Decimal, Adjustment | None, str]:
+    """One line's allowed amount, its CO-45 adjustment (or None) and the explanation."""
+    unit = strategies.unit_price(policy, lw.code, lw.mods, locality, setting)
+    if unit is None:
+        allowed = _money(lw.charge * policy.percent_of_charge)
+        how = f"{policy.percent_of_charge:.0%} of the charge (no fee schedule amount)"
+    else:
+        allowed = unit * lw.units
+        how = f"{policy.fee_basis} {unit} x {lw.units}"
+    if allowed > lw.charge:
+        allowed, how = lw.charge, how + ", capped at the charge"
+    contractual = None
+    if lw.charge > allowed:
+        contractual = Adjustment("CO", CONTRACTUAL, lw.charge - allowed)
+    return allowed, contractual, f"allowed {allowed} ({how}); CO-45 {lw.charge - allowed}"
 
 
 def _exempt(w: ClaimWork, lw: LineWork) -> str | None:
@@ -427,10 +460,27 @@ def _exempt(w: ClaimWork, lw: LineWork) -> str | None:
     return None
 
 
-def _copay_line(w: ClaimWork, open_lines: list[LineWork]) -> LineWork | None:
-    """The line that carries the visit's copay: the E/M line, else the first line."""
-    payable = [lw for lw in open_lines if _exempt(w, lw) is None]
+def _copay_line(
+    w: ClaimWork, open_lines: list[LineWork], exempt: list[str | None] | None = None
+) -> LineWork | None:
+    """The line that carries the visit's copay: the E/M line, else the first line
+    (``exempt``: :func:`_exempt` of each open line, when already known)."""
+    if exempt is None:
+        exempt = [_exempt(w, lw) for lw in open_lines]
+    payable = [lw for lw, why in zip(open_lines, exempt, strict=True) if why is None]
     return next((lw for lw in payable if lw.code in EM_CODES), payable[0] if payable else None)
+
+
+def _copay(w: ClaimWork) -> Decimal:
+    """The plan's copay for the visit type, to the cent (cached per plan and visit type)."""
+    plan = w.plan
+    assert plan is not None
+    cache = w.ctx._copays
+    key = (plan.id, w.visit_type)
+    found = cache.get(key)
+    if found is None:
+        found = cache[key] = Decimal(plan.copays.get(w.visit_type, ZERO)).quantize(CENT)
+    return found
 
 
 def patient_share(w: ClaimWork) -> None:
@@ -440,11 +490,11 @@ def patient_share(w: ClaimWork) -> None:
     assert plan is not None
     order = w.policy.cost_share_order
     open_lines = w.open_lines()
-    copay_line = _copay_line(w, open_lines)
-    copay = Decimal(plan.copays.get(w.visit_type, ZERO)).quantize(CENT)
+    exempt = [_exempt(w, lw) for lw in open_lines]
+    copay_line = _copay_line(w, open_lines, exempt)
+    copay = _copay(w)
     cov_id = w.coverage.id if w.coverage else w.claim.patient.id
-    for lw in open_lines:
-        why = _exempt(w, lw)
+    for lw, why in zip(open_lines, exempt, strict=True):
         if why:
             lw.notes.append(why)
             continue

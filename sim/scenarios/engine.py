@@ -508,8 +508,11 @@ class Scenario:
         provider_name: str = "",
         flaw: str | None = None,
         slots: dict[str, Any] | None = None,
+        notes: bool = True,
     ) -> Visit:
-        """Render one visit. ``flaw`` names one of the template's flaw kinds to plant."""
+        """Render one visit. ``flaw`` names one of the template's flaw kinds to plant.
+        ``notes=False`` leaves the note text empty (bulk runs and benchmarks): the note's
+        wording draws are skipped, so later draws from ``rng`` differ from a run with notes."""
         flaw_spec = next((f for f in self.flaw_specs if f["kind"] == flaw), None) if flaw else None
         values = dict(slots) if slots is not None else self.draw_slots(rng)
         guessed = None
@@ -532,7 +535,9 @@ class Scenario:
             billed_dx, billed_lines, flaws = apply(
                 self, flaw_spec, ctx, guessed, diagnoses, lines, detail, patient, new_patient
             )
-        note = self._note(rng, ctx, patient, new_patient, visit_date, provider_name)
+        note = (
+            self._note(rng, ctx, patient, new_patient, visit_date, provider_name) if notes else ""
+        )
         public_slots = {k: (v.attrs if isinstance(v, Option) else v) for k, v in values.items()}
         return Visit(
             scenario=self.id,
