@@ -122,6 +122,8 @@ class Policy:
     referral: str
     cost_share_order: tuple[str, ...]
     copay_only_visit: bool
+    # code kinds (sim.world.code_kind) that take coinsurance; empty = every kind
+    coinsurance_kinds: frozenset[str]
     no_cost_share_codes: frozenset[str]
     no_cost_share_kinds: frozenset[str]
     sequestration: Decimal
@@ -305,6 +307,7 @@ def _build(
         referral=merged["referral"],
         cost_share_order=tuple(merged["cost_share_order"]),
         copay_only_visit=merged["copay_only_visit"],
+        coinsurance_kinds=frozenset(merged.get("coinsurance_kinds", ())),
         no_cost_share_codes=frozenset(ncs.get("codes", ())),
         no_cost_share_kinds=frozenset(ncs.get("kinds", ())),
         sequestration=Decimal(str(merged["sequestration"])),

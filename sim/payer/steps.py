@@ -336,7 +336,12 @@ def medical_necessity(w: ClaimWork) -> None:
             )
             deny_line(lw, w.policy.necessity_adjustment, why)
     _frequency(w)
-    w.notes.append(f"8 medical necessity: {w.policy.necessity} rules and frequency limits applied")
+    lists = (
+        "the plan's diagnosis lists (LCD-style)"
+        if w.policy.necessity != "none"
+        else "no diagnosis lists for this plan"
+    )
+    w.notes.append(f"8 medical necessity: {lists}; frequency limits checked")
 
 
 def _frequency(w: ClaimWork) -> None:
@@ -391,11 +396,17 @@ def payer_mistake(w: ClaimWork) -> None:
     claim is denied wrongly. The Adjudication is flagged ``payer_error``; an appeal with
     the right documents overturns it (sim.payer.followup)."""
     errors = w.policy.payer_errors
-    if not errors or w.r_error >= w.policy.payer_error_rate or w.denial is not None:
+    if w.denial is not None:
+        return
+    clean = "10 payer review: the lines were processed as billed"
+    if not errors or w.r_error >= w.policy.payer_error_rate:
+        w.notes.append(clean)
         return
     if w.claim.extra.get("no_payer_error"):  # reprocessed after an appeal
+        w.notes.append(clean)
         return
     if any(lw.denial is not None for lw in w.lines):
+        w.notes.append(clean)
         return
     spec = errors[int(w.r_pick * len(errors))]
     lw = w.lines[int(w.r_line * len(w.lines))]
@@ -527,7 +538,11 @@ def _line_shares(
             pieces.append(("1", d))
             remaining -= d
             lw.notes.append(f"deductible PR-1 {d} ({left_ded} was left for {w.year})")
-        elif part == "coinsurance" and plan.coinsurance > 0:
+        elif (
+            part == "coinsurance"
+            and plan.coinsurance > 0
+            and (not w.policy.coinsurance_kinds or _kind(lw.code) in w.policy.coinsurance_kinds)
+        ):
             k = _money(remaining * plan.coinsurance)
             pieces.append(("2", k))
             lw.notes.append(f"coinsurance PR-2 {k} ({plan.coinsurance:.0%} of {remaining})")

@@ -187,3 +187,22 @@ def test_same_seed_same_result_in_any_chunking(world_data):
 
     assert run([["P0", "P1"]]) == run([["P0"], ["P1"]])
     assert Decimal(0) == Decimal("0.00")
+
+
+def test_medicare_advantage_visit_costs_only_the_copay(w):
+    """Silver Heron MA: a $0 office copay means the visit costs the member nothing (its 20%
+    coinsurance is for Part B drugs and equipment: ``coinsurance_kinds``); a J-code drug on
+    the same plan takes the 20%."""
+    w.patient("P1", MEDICARE_AGE, "silver-heron-ma")
+    visit = w.adj.adjudicate(w.claim("C1", [("99213",)]), DOS)
+    line = only(visit, "99213")
+    assert line.patient_responsibility == 0 and line.paid == line.allowed > 0
+    drug = w.adj.adjudicate(
+        w.claim("C2", [("99213",), ("96372",), ("J1100", 10)], dos=DOS + timedelta(1)), DOS
+    )
+    assert only(drug, "99213").patient_responsibility == 0
+    dline = only(drug, "J1100")
+    assert "PR-2" in _adj(drug, "J1100")
+    assert _adj(drug, "J1100")["PR-2"] == (dline.allowed * Decimal("0.20")).quantize(
+        Decimal("0.01")
+    )
