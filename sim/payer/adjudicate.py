@@ -338,7 +338,9 @@ class Adjudicator:
         lines = tuple([p[0] for p in pairs])
         remit_lines = tuple([p[1] for p in pairs])
         status, crossover = self._status(w, secondary)
-        remit = _remit_claim(claim, w.payer, number, status, remit_lines, w.received, crossover)
+        remit = _remit_claim(
+            claim, w.payer, number, status, remit_lines, w.received, crossover, w.plan
+        )
         pay_date = w.received + timedelta(days=w.pay_days)
         interest = _interest(w.policy, remit.paid, w.pay_days)
         notes = list(w.notes)
@@ -519,6 +521,11 @@ class Adjudicator:
             for a in group
             if a.interest
         ]
+        if len(plb) > 4:
+            # one PLB segment holds six adjustments (two are kept for WO/FB below), and the
+            # 835 map pyx12 uses allows one PLB segment: the interest goes in as one sum
+            total = sum((p.amount for p in plb), ZERO)
+            plb = [ProviderAdjustment("L6", f"INTEREST {len(plb)} CLAIMS", total, day)]
         claims_paid = sum((a.remit.paid for a in group), ZERO)
         net = claims_paid - sum((p.amount for p in plb), ZERO)
         owed = carried.pop(payer_id, ZERO)  # recover an earlier negative balance
@@ -604,6 +611,34 @@ def _denial_adjustment(lw: steps.LineWork) -> Adjustment:
     return Adjustment(spec.group, spec.carc, lw.charge, rarcs=spec.rarcs)
 
 
+# 835 CLP06 by plan type: the remittance names the kind of plan that paid (the 837's SBR09
+# codes CI/BL have no 835 equivalent).
+_CLP06_BY_PLAN_TYPE = {
+    "PPO": "12",
+    "HDHP": "12",
+    "POS": "13",
+    "EPO": "14",
+    "Medicare Supplement": "15",
+    "HMO": "HM",
+    "Medicare Advantage": "16",
+    "Medicare": "MB",
+    "Medicaid": "MC",
+    "Workers' Compensation": "WC",
+    "Auto": "AM",
+}
+
+
+def _clp06(plan: Plan | None, payer: Payer) -> str:
+    if plan is not None and plan.type in _CLP06_BY_PLAN_TYPE:
+        return _CLP06_BY_PLAN_TYPE[plan.type]
+    from sim.x12.p835 import clp06
+
+    try:
+        return clp06(payer.filing_indicator)
+    except ValueError:
+        return "ZZ"
+
+
 def _remit_claim(
     claim: Claim,
     payer: Payer,
@@ -612,6 +647,7 @@ def _remit_claim(
     lines: tuple[RemitLine, ...],
     received: date,
     crossover: str | None,
+    plan: Plan | None = None,
 ) -> RemitClaim:
     ins = claim.insured
     self_insured = ins.relationship == "18"
@@ -632,7 +668,7 @@ def _remit_claim(
         charge=charge,
         paid=paid,
         patient_responsibility=pr,
-        filing_indicator=payer.filing_indicator,
+        filing_indicator=_clp06(plan, payer),
         payer_claim_number=number,
         patient=RemitPerson(
             claim.patient.last_name, claim.patient.first_name, ins.member_id if self_insured else ""

@@ -171,3 +171,19 @@ def test_historical_aging_is_the_ar_of_that_day(month):
         led.aging(month.cycle.as_of, historical=True)["total"].sum()
     )
     assert month.cycle.kpis()["days_in_ar_measured_on"] == close.isoformat()
+
+
+def test_many_late_payments_make_one_plb_segment_that_pyx12_accepts(month):
+    from dataclasses import replace as dc_replace
+
+    payers = month.cycle.payers
+    paid = [a for a in month.cycle.first_pass.values() if a.remit.paid > 0]
+    payer_id = paid[0].payer.id
+    group = [dc_replace(a, interest=Decimal("1.25")) for a in paid if a.payer.id == payer_id][:8]
+    assert len(group) >= 5
+    remit = payers._remittance(payer_id, group[0].pay_date, group, {})
+    assert len(remit.provider_adjustments) == 1
+    assert remit.provider_adjustments[0].amount == Decimal("-1.25") * len(group)
+    assert remit.balance_problems() == []
+    text = write_835([remit], sender_id="PAYER", receiver_id="PRACTICE")
+    assert validate(text, name="interest.835").ok
