@@ -223,6 +223,7 @@ def _load_partition(folder: Path) -> dict[str, Any]:
 
 def phase_b(job: tuple[int, bool, str, str]) -> dict[str, Any]:
     """Adjudicate one partition, write its remittances as 835s, post them to its ledger."""
+    from sim.cycle import keep_books
     from sim.ledger import Ledger
     from sim.payer.adjudicate import Adjudicator
     from sim.x12.p835 import write_835
@@ -265,29 +266,10 @@ def phase_b(job: tuple[int, bool, str, str]) -> dict[str, Any]:
     cpu["remit_835"] += time.process_time() - t
     # 5. the ledger: claims recorded on their submission day, ERAs posted on their pay date
     t = time.process_time()
-    events = [(day, 0, c.id, c) for c, day in data["recorded"]]
-    events += [(r.payment_date, 1, r.trace_number, r) for r in remits]
-    events.sort(key=lambda e: (e[0], e[1], e[2]))
+    events = [(day, 0, c.id, ("record", c)) for c, day in data["recorded"]]
+    events += [(r.payment_date, 1, r.trace_number, ("post", r)) for r in remits]
     ledger = Ledger(ledger_path)
-    batch: list[Any] = []
-    batch_day = None
-    for day, kind, _, obj in events:
-        if kind == 0 and obj.frequency == "1":
-            if batch and day != batch_day:
-                ledger.record_claims(batch, batch_day)
-                batch = []
-            batch.append(obj)
-            batch_day = day
-            continue
-        if batch:
-            ledger.record_claims(batch, batch_day)
-            batch = []
-        if kind == 0:
-            ledger.record_claim(obj, day)
-        else:
-            ledger.post(obj, day)
-    if batch:
-        ledger.record_claims(batch, batch_day)
+    keep_books(ledger, events)
     summary = ledger.summary()
     ledger.close()
     cpu["ledger"] += time.process_time() - t

@@ -181,6 +181,31 @@ def run_cycle(
     # 5. post every remittance on its pay date, after the claims it pays were recorded
     events += [(r.payment_date, 1, r.trace_number, ("post", r)) for r in remits]
     ledger = Ledger(ledger_path)
+    keep_books(ledger, events)
+    as_of = max(
+        [e[0] for e in events] + [max(e.date for e in result.encounters)],
+    ) + timedelta(days=STATEMENT_CYCLE)
+    cycle = Cycle(
+        decisions,
+        first_pass,
+        remits,
+        work,
+        appeals,
+        ledger,
+        as_of,
+        resubmitted_after_rejection=resent,
+        payers=payers,
+    )
+    # 6. patient billing
+    if patient_billing:
+        _bill_patients(cycle, result, seed)
+    return cycle
+
+
+def keep_books(ledger: Any, events: list[tuple[date, int, str, tuple[str, Any]]]) -> None:
+    """Put the cycle's events on the ledger in calendar order — ``(day, order in the day,
+    key, (what, payload))`` with what = ``record`` (a claim submitted), ``post`` (an ERA)
+    or ``write_off`` ((claim id, CARC)). Claims recorded on one day go in one transaction."""
     batch: list[Claim] = []
     batch_day: date | None = None
     for day, _, _, (what, obj) in sorted(events, key=lambda e: (e[0], e[1], e[2])):
@@ -202,24 +227,6 @@ def run_cycle(
             ledger.post(obj, day)
     if batch:
         ledger.record_claims(batch, batch_day)
-    as_of = max(
-        [e[0] for e in events] + [max(e.date for e in result.encounters)],
-    ) + timedelta(days=STATEMENT_CYCLE)
-    cycle = Cycle(
-        decisions,
-        first_pass,
-        remits,
-        work,
-        appeals,
-        ledger,
-        as_of,
-        resubmitted_after_rejection=resent,
-        payers=payers,
-    )
-    # 6. patient billing
-    if patient_billing:
-        _bill_patients(cycle, result, seed)
-    return cycle
 
 
 def _write_off(ledger: Any, claim_id: str, code: str, day: date) -> None:

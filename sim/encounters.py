@@ -292,6 +292,52 @@ def _coverage_flaws(
     return primary, secondary, flaws
 
 
+def encounter_of(
+    eid: str,
+    scenario: Any,
+    visit: Any,
+    *,
+    patient: Patient,
+    provider: Any,
+    location: Any,
+    day: date,
+    new_patient: bool,
+    primary: Coverage | None,
+    secondary: Coverage | None,
+    prior_auth: str | None = None,
+    referral: str | None = None,
+    flaws: tuple[Flaw, ...] = (),
+) -> Encounter:
+    """The :class:`Encounter` of a rendered scenario visit (``engine.Visit``): its note and
+    verified key, what was billed, the visit's flaws plus ``flaws`` (coverage and
+    authorization flaws found while scheduling). The one way to build an encounter; the
+    exercise generators use it too."""
+    return Encounter(
+        id=eid,
+        patient_id=patient.id,
+        provider_npi=provider.npi,
+        location_id=location.id,
+        pos=scenario.pos,
+        date=day,
+        scenario=scenario.id,
+        specialty=scenario.specialty,
+        title=scenario.title,
+        new_patient=new_patient,
+        note=visit.note,
+        diagnoses=visit.diagnoses,
+        lines=visit.lines,
+        billed_diagnoses=visit.billed_diagnoses,
+        billed_lines=visit.billed_lines,
+        flaws=(*visit.flaws, *flaws),
+        em=visit.em,
+        visit_type=scenario.visit_type,
+        primary_coverage_id=primary.id if primary else None,
+        secondary_coverage_id=secondary.id if secondary else None,
+        prior_auth=prior_auth,
+        referral=referral,
+    )
+
+
 def _referral(
     cfg: Any, primary: Any, provider: Any, visit_type: str, rng: Any, flaws: list[Flaw]
 ) -> str | None:
@@ -383,29 +429,20 @@ def generate_chunk(cfg: Config, chunk: int, count: int, first: int) -> ChunkResu
         referral = _referral(cfg, primary, provider, s.visit_type, rng, flaws)
         eid = f"E{cfg.seed % 100000:05d}{k:07d}"
         out.append(
-            Encounter(
-                id=eid,
-                patient_id=patient.id,
-                provider_npi=provider.npi,
-                location_id=location.id,
-                pos=s.pos,
-                date=day,
-                scenario=s.id,
-                specialty=s.specialty,
-                title=s.title,
+            encounter_of(
+                eid,
+                s,
+                visit,
+                patient=patient,
+                provider=provider,
+                location=location,
+                day=day,
                 new_patient=new,
-                note=visit.note,
-                diagnoses=visit.diagnoses,
-                lines=visit.lines,
-                billed_diagnoses=visit.billed_diagnoses,
-                billed_lines=visit.billed_lines,
-                flaws=(*visit.flaws, *flaws),
-                em=visit.em,
-                visit_type=s.visit_type,
-                primary_coverage_id=primary.id if primary else None,
-                secondary_coverage_id=secondary.id if secondary else None,
+                primary=primary,
+                secondary=secondary,
                 prior_auth=prior_auth,
                 referral=referral,
+                flaws=tuple(flaws),
             )
         )
         counts[s.id] = counts.get(s.id, 0) + 1

@@ -17,6 +17,7 @@ from typing import Any
 
 from sim import claims, people
 from sim.claims import Claim
+from sim.encounters import encounter_of
 from sim.models import Coverage, Encounter, Patient
 from sim.scenarios import engine
 from sim.simulate import make_config
@@ -111,26 +112,17 @@ def case(
         if any(ln.code in auth_codes for ln in visit.lines)
         else None
     )
-    encounter = Encounter(
-        id=f"G{seed % 10**12:012d}",
-        patient_id=patient.id,
-        provider_npi=provider.npi,
-        location_id=location.id,
-        pos=s.pos,
-        date=day,
-        scenario=s.id,
-        specialty=s.specialty,
-        title=s.title,
+    encounter = encounter_of(
+        f"G{seed % 10**12:012d}",
+        s,
+        visit,
+        patient=patient,
+        provider=provider,
+        location=location,
+        day=day,
         new_patient=new,
-        note=visit.note,
-        diagnoses=visit.diagnoses,
-        lines=visit.lines,
-        billed_diagnoses=visit.diagnoses,
-        billed_lines=visit.lines,
-        em=visit.em,
-        visit_type=s.visit_type,
-        primary_coverage_id=primary.id if primary else None,
-        secondary_coverage_id=secondary.id if secondary else None,
+        primary=primary,
+        secondary=secondary,
         prior_auth=prior_auth,
     )
     return Case(s, encounter, patient, tuple(coverages))

@@ -15,6 +15,7 @@ that names the segment position (1 = the ISA segment) and id, e.g.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "Envelope",
     "Segment",
     "X12Error",
+    "check_envelope_arguments",
     "check_envelopes",
     "segments",
 ]
@@ -315,3 +317,23 @@ def check_envelopes(segs: list[Segment]) -> list[Envelope]:
             "the interchange holds no transaction set (ST..SE)", position=1, segment="ISA"
         )
     return out
+
+
+def check_envelope_arguments(
+    sender_id: object,
+    receiver_id: object,
+    control: object,
+    usage: object,
+    clean: Callable[[str], str],
+    control_name: str = "control",
+) -> None:
+    """The interchange arguments every rcmlab X12 writer takes: ISA06/ISA08 ids of 2 to 15
+    characters that survive ``clean`` unchanged (no delimiters), a control number 1 to
+    999999999 (ISA13/GS06), usage ``T`` or ``P`` (ISA15). Raises ValueError in one line."""
+    for name, val in (("sender_id", sender_id), ("receiver_id", receiver_id)):
+        if not isinstance(val, str) or not 2 <= len(val) <= 15 or clean(val) != val:
+            raise ValueError(f"{name} {val!r} must be 2 to 15 characters without delimiters")
+    if not isinstance(control, int) or not 1 <= control <= 999_999_999:
+        raise ValueError(f"{control_name} must be 1 to 999999999, not {control!r}")
+    if usage not in ("T", "P"):
+        raise ValueError(f"usage must be 'T' (test) or 'P' (production), not {usage!r}")

@@ -58,7 +58,13 @@ from sim.remittance import (
     RemitPerson,
     Remittance,
 )
-from sim.x12.errors import Segment, X12Error, check_envelopes, segments
+from sim.x12.errors import (
+    Segment,
+    X12Error,
+    check_envelope_arguments,
+    check_envelopes,
+    segments,
+)
 
 __all__ = [
     "CLP06_CODES",
@@ -509,13 +515,7 @@ def write_835(
     items = list(remittances)
     if not items:
         raise ValueError("write_835 needs at least one remittance")
-    for name, val in (("sender_id", sender_id), ("receiver_id", receiver_id)):
-        if not isinstance(val, str) or not 2 <= len(val) <= 15 or _clean(val) != val:
-            raise ValueError(f"{name} {val!r} must be 2 to 15 characters without delimiters")
-    if not isinstance(control, int) or not 1 <= control <= 999_999_999:
-        raise ValueError(f"control must be 1 to 999999999, not {control!r}")
-    if usage not in ("T", "P"):
-        raise ValueError(f"usage must be 'T' (test) or 'P' (production), not {usage!r}")
+    check_envelope_arguments(sender_id, receiver_id, control, usage, _clean)
     if len(items) > 9999:
         raise ValueError(f"{len(items)} remittances: one interchange takes at most 9999 here")
     for r in items:

@@ -56,7 +56,13 @@ from sim.claims import (
     ServiceFacility,
 )
 from sim.models import Address, Patient
-from sim.x12.errors import Segment, X12Error, check_envelopes, segments
+from sim.x12.errors import (
+    Segment,
+    X12Error,
+    check_envelope_arguments,
+    check_envelopes,
+    segments,
+)
 
 __all__ = [
     "NOT_CARRIED",
@@ -353,13 +359,9 @@ def write_837p(
     claims = list(claims)
     if not claims:
         raise ValueError("write_837p needs at least one claim")
-    for name, val in (("sender_id", sender_id), ("receiver_id", receiver_id)):
-        if not isinstance(val, str) or not 2 <= len(val) <= 15 or _clean(val) != val:
-            raise ValueError(f"{name} {val!r} must be 2 to 15 characters without delimiters")
-    if not isinstance(interchange_control, int) or not 1 <= interchange_control <= 999_999_999:
-        raise ValueError(f"interchange_control must be 1 to 999999999, not {interchange_control!r}")
-    if usage not in ("T", "P"):
-        raise ValueError(f"usage must be 'T' (test) or 'P' (production), not {usage!r}")
+    check_envelope_arguments(
+        sender_id, receiver_id, interchange_control, usage, _clean, "interchange_control"
+    )
     for c in claims:
         _check(c)
 
