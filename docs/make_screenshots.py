@@ -60,17 +60,13 @@ from tests.e2e.test_browser import (  # noqa: E402  (needs ROOT on sys.path firs
     _start,
     _stop,
     _wait_http,
+    lab_command,
 )
 
 MAX_BYTES = 400_000  # keep every PNG small enough for a README
 WINDOW = (1400, 1000)  # the browser window, in screen pixels
 PAD = 12  # pixels of page around a cropped widget
 SCROLLER = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"  # notebook scroller
-
-LAB_SETTINGS = {
-    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-}
 
 KERNEL_READY = """() => { const s = window.jupyterapp?.shell?.currentWidget?.sessionContext;
     const k = s?.session?.kernel;
@@ -107,29 +103,8 @@ def lab_server(tmp: Path) -> Iterator[Lab]:
     (and its kernels) on exit."""
     env = _private_env(tmp)
     nbdir = _copy_notebooks(tmp)
-    settings = tmp / "lab-settings"
-    for plugin, values in LAB_SETTINGS.items():
-        f = settings / f"{plugin}.jupyterlab-settings"
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={nbdir}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={tmp / 'lab-workspaces'}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    cmd = lab_command(tmp, nbdir, port, token)
     proc = _start(cmd, env, nbdir, tmp / "lab.log")
     try:
         base = f"http://127.0.0.1:{port}"

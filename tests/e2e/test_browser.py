@@ -154,6 +154,41 @@ def _start(cmd: list[str], env: dict[str, str], cwd: Path, log: Path) -> subproc
     )
 
 
+LAB_SETTINGS = {
+    "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
+    "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
+}
+
+
+def lab_command(base: Path, nbdir: Path, port: int, token: str) -> list[str]:
+    """The JupyterLab command for a test server on ``nbdir`` (a copy of notebooks/): loopback
+    only, token login, no news or update checks, no autosave, the app exposed to the page
+    for kernel waits, settings and workspaces under ``base`` (the recipe's facts)."""
+    settings = base / "lab-settings"
+    for plugin, values in LAB_SETTINGS.items():
+        f = settings / f"{plugin}.jupyterlab-settings"
+        f.parent.mkdir(parents=True, exist_ok=True)
+        f.write_text(json.dumps(values))
+    cmd = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={nbdir}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",
+        f"--LabApp.user_settings_dir={settings}",
+        f"--LabApp.workspaces_dir={base / 'lab-workspaces'}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        cmd.append("--allow-root")
+    return cmd
+
+
 @pytest.fixture()
 def browser() -> Iterator:
     _require_browser()
@@ -223,32 +258,8 @@ def test_lab_diagnosis_notebook(browser, tmp_path):
     exercise = load(EXERCISE)
     env = _private_env(tmp_path)
     nbdir = _copy_notebooks(tmp_path)
-    settings = tmp_path / "lab-settings"
-    for plugin, values in {
-        "@jupyterlab/apputils-extension/notification": {"fetchNews": "false"},
-        "@jupyterlab/docmanager-extension/plugin": {"autosave": False},
-    }.items():
-        f = settings / f"{plugin}.jupyterlab-settings"
-        f.parent.mkdir(parents=True, exist_ok=True)
-        f.write_text(json.dumps(values))
     port, token = _free_port(), secrets.token_hex(16)
-    cmd = [
-        sys.executable,
-        "-m",
-        "jupyterlab",
-        "--no-browser",
-        f"--port={port}",
-        "--ServerApp.ip=127.0.0.1",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={nbdir}",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.expose_app_in_browser=True",
-        f"--LabApp.user_settings_dir={settings}",
-        f"--LabApp.workspaces_dir={tmp_path / 'lab-workspaces'}",
-    ]
-    if hasattr(os, "geteuid") and os.geteuid() == 0:
-        cmd.append("--allow-root")
+    cmd = lab_command(tmp_path, nbdir, port, token)
     base = f"http://127.0.0.1:{port}"
     proc = _start(cmd, env, nbdir, tmp_path / "lab.log")
     try:
