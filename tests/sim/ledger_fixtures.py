@@ -108,24 +108,10 @@ def rclaim(
 
 
 def negate(rc: RemitClaim) -> RemitClaim:
-    """The CLP02 22 reversal of a claim payment (every amount negated)."""
+    """The CLP02 22 reversal of a claim payment (every amount negated): the payer engine's."""
+    from sim.payer.adjudicate import reversal
 
-    def neg(a: Adjustment) -> Adjustment:
-        return replace(a, amount=-a.amount)
-
-    lines = tuple(
-        replace(ln, charge=-ln.charge, paid=-ln.paid, adjustments=tuple(map(neg, ln.adjustments)))
-        for ln in rc.lines
-    )
-    return replace(
-        rc,
-        status="22",
-        charge=-rc.charge,
-        paid=-rc.paid,
-        patient_responsibility=-rc.patient_responsibility,
-        lines=lines,
-        adjustments=tuple(neg(a) for a in rc.adjustments),
-    )
+    return reversal(rc)
 
 
 def era(
