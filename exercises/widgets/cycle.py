@@ -578,7 +578,8 @@ class EOBViewer(w.VBox):
         self.eob.value = self._eob_html([adj.remit])
         self.steps.value = _pre(adj.explain())
         rows = "".join(
-            f"<tr><td><b>{html.escape(c)}</b></td><td>{html.escape(t)}</td></tr>"
+            f"<tr><td style='white-space:nowrap;vertical-align:top'><b>{html.escape(c)}</b>"
+            f"</td><td>{html.escape(t)}</td></tr>"
             for c, t in adjustment_meanings(adj)
         )
         self.codes.value = f"<table>{rows}</table>" if rows else "<i>none</i>"

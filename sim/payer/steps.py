@@ -269,7 +269,9 @@ def duplicate(w: ClaimWork) -> None:
     for lw in dups:
         first = seen[(pid, payer, lw.day, lw.code, lw.mods)]
         deny_line(lw, DUPLICATE, f"{lw.code} on {lw.day} already processed on claim {first}")
-    w.notes.append(f"4 duplicate: {len(dups)} duplicate line(s)")
+    w.notes.append(
+        f"4 duplicate: {len(dups)} line(s) already processed" if dups else "4 duplicate: none"
+    )
 
 
 def timely_filing(w: ClaimWork) -> None:
