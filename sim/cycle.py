@@ -205,28 +205,32 @@ def run_cycle(
 def keep_books(ledger: Any, events: list[tuple[date, int, str, tuple[str, Any]]]) -> None:
     """Put the cycle's events on the ledger in calendar order — ``(day, order in the day,
     key, (what, payload))`` with what = ``record`` (a claim submitted), ``post`` (an ERA)
-    or ``write_off`` ((claim id, CARC)). Claims recorded on one day go in one transaction."""
-    batch: list[Claim] = []
-    batch_day: date | None = None
-    for day, _, _, (what, obj) in sorted(events, key=lambda e: (e[0], e[1], e[2])):
-        if what == "record" and obj.frequency == "1":
-            if batch and day != batch_day:
-                ledger.record_claims(batch, batch_day)
-                batch = []
-            batch.append(obj)
-            batch_day = day
-            continue
-        if batch:
+    or ``write_off`` ((claim id, CARC)). A day's new claims go in one transaction, and so
+    do a day's ERAs (``Ledger.post_many``)."""
+    batch: list[Any] = []  # consecutive new claims, or ERAs, of one day
+    batch_kind, batch_day = "", None
+
+    def flush() -> None:
+        if batch_kind == "record":
             ledger.record_claims(batch, batch_day)
-            batch = []
+        elif batch_kind == "post":
+            ledger.post_many(batch, batch_day)
+        batch.clear()
+
+    for day, _, _, (what, obj) in sorted(events, key=lambda e: (e[0], e[1], e[2])):
+        kind = "record" if what == "record" and obj.frequency == "1" else what
+        if kind in ("record", "post"):
+            if batch and (kind != batch_kind or day != batch_day):
+                flush()
+            batch.append(obj)
+            batch_kind, batch_day = kind, day
+            continue
+        flush()
         if what == "record":
-            ledger.record_claim(obj, day)
-        elif what == "write_off":
-            _write_off(ledger, *obj, day)
+            ledger.record_claim(obj, day)  # a replacement or void: to the claim's history
         else:
-            ledger.post(obj, day)
-    if batch:
-        ledger.record_claims(batch, batch_day)
+            _write_off(ledger, *obj, day)
+    flush()
 
 
 def _write_off(ledger: Any, claim_id: str, code: str, day: date) -> None:

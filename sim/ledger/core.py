@@ -464,44 +464,71 @@ class Ledger:
 
         Raises :class:`AlreadyPosted` for an ERA posted before (same payer id and TRN02)
         and :class:`LedgerError` for one that does not balance."""
-        r = remittance
-        day = (posted or r.payment_date).isoformat()
-        payer = f"{r.payer.name} ({r.payer.identifier})"
-        problems = r.balance_problems()
-        if problems:
-            raise LedgerError(
-                f"ERA trace {r.trace_number} from payer {payer} does not balance: {problems[0]}"
-            )
-        report = PostingReport(r.trace_number, payer, date.fromisoformat(day))
-        with self.transaction() as c:
-            self._refuse_duplicate(r, payer)
-            cur = c.execute(
-                "INSERT INTO remittances (payer_id, payer_name, trace, payment_date, posted, "
-                "total, method, claims) VALUES (?,?,?,?,?,?,?,?)",
-                (
-                    r.payer.identifier,
-                    r.payer.name,
-                    r.trace_number,
-                    r.payment_date.isoformat(),
-                    day,
-                    cents(r.total_paid),
-                    r.method,
-                    len(r.claims),
-                ),
-            )
-            p = _Posting(c, int(cur.lastrowid or 0), day, report)
-            p.claims = self._load_states({rc.patient_control_number for rc in r.claims})
-            for rc in r.claims:
-                self._post_claim(p, rc)
-            for plb in r.provider_adjustments:
-                self._post_plb(p, plb)
-            p.flush()
-            report.amount_posted, report.interest = dollars(p.posted), dollars(p.interest)
-            if p.cash != cents(r.total_paid):  # a bug guard: the ERA balanced on entry
+        return self.post_many([remittance], posted)[0]
+
+    def post_many(
+        self, remittances: Iterable[Remittance], posted: date | None = None
+    ) -> list[PostingReport]:
+        """Post several ERAs (e.g. one payment day's) in ONE transaction: all of them, or
+        none — a duplicate or an unbalanced ERA anywhere leaves the ledger untouched. Each
+        ERA is posted exactly as :meth:`post` would; one transaction saves the per-commit
+        cost when a day brings many small remittances."""
+        items = list(remittances)
+        checked = []
+        for r in items:  # every ERA is checked before anything is written
+            payer = f"{r.payer.name} ({r.payer.identifier})"
+            problems = r.balance_problems()
+            if problems:
                 raise LedgerError(
-                    f"ERA trace {r.trace_number}: posted {dollars(p.cash)} but the payment "
-                    f"is {r.total_paid}"
+                    f"ERA trace {r.trace_number} from payer {payer} does not balance: {problems[0]}"
                 )
+            checked.append((r, payer, (posted or r.payment_date).isoformat()))
+        seen: set[tuple[str, str]] = set()
+        reports = []
+        with self.transaction() as c:
+            for r, payer, day in checked:
+                key = (r.payer.identifier, r.trace_number)
+                if key in seen:
+                    raise AlreadyPosted(
+                        f"ERA trace {r.trace_number} from payer {payer} appears twice in one batch"
+                    )
+                seen.add(key)
+                reports.append(self._post_one(c, r, payer, day))
+        return reports
+
+    def _post_one(
+        self, c: sqlite3.Connection, r: Remittance, payer: str, day: str
+    ) -> PostingReport:
+        """Post one checked ERA inside the caller's transaction."""
+        report = PostingReport(r.trace_number, payer, date.fromisoformat(day))
+        self._refuse_duplicate(r, payer)
+        cur = c.execute(
+            "INSERT INTO remittances (payer_id, payer_name, trace, payment_date, posted, "
+            "total, method, claims) VALUES (?,?,?,?,?,?,?,?)",
+            (
+                r.payer.identifier,
+                r.payer.name,
+                r.trace_number,
+                r.payment_date.isoformat(),
+                day,
+                cents(r.total_paid),
+                r.method,
+                len(r.claims),
+            ),
+        )
+        p = _Posting(c, int(cur.lastrowid or 0), day, report)
+        p.claims = self._load_states({rc.patient_control_number for rc in r.claims})
+        for rc in r.claims:
+            self._post_claim(p, rc)
+        for plb in r.provider_adjustments:
+            self._post_plb(p, plb)
+        p.flush()
+        report.amount_posted, report.interest = dollars(p.posted), dollars(p.interest)
+        if p.cash != cents(r.total_paid):  # a bug guard: the ERA balanced on entry
+            raise LedgerError(
+                f"ERA trace {r.trace_number}: posted {dollars(p.cash)} but the payment "
+                f"is {r.total_paid}"
+            )
         return report
 
     def _refuse_duplicate(self, r: Remittance, payer: str) -> None:

@@ -187,3 +187,19 @@ def test_many_late_payments_make_one_plb_segment_that_pyx12_accepts(month):
     assert remit.balance_problems() == []
     text = write_835([remit], sender_id="PAYER", receiver_id="PRACTICE")
     assert validate(text, name="interest.835").ok
+
+
+def test_post_many_is_all_or_nothing(month):
+    from sim.ledger import Ledger
+
+    led = Ledger(":memory:")
+    for sub in month.submissions:
+        led.record_claims([c for c in sub.claims], date(2026, 1, 1))
+    remits = [r for r in month.cycle.remittances if all(c.status == "1" for c in r.claims)][:3]
+    before = led.counts()
+    with pytest.raises(ValueError, match="twice"):
+        led.post_many([*remits, remits[0]])
+    assert led.counts() == before
+    reports = led.post_many(remits)
+    assert [r.trace for r in reports] == [r.trace_number for r in remits]
+    assert led.summary()["remittances"] == 3 and led.check_invariants() == []
