@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -70,6 +71,16 @@ ACTIONS: dict[str, str] = {
     "198": "appeal",
     "236": "correct",  # NCCI procedure-to-procedure edit
     "288": "write-off",  # HMO referral absent: not obtained in time, the member may not be billed
+}
+
+# A person's choice (DESIGN's denial-analysis actions) as the cycle carries it out.
+FROM_DESIGN: dict[str, str] = {
+    "appeal": "appeal",
+    "send-records": "send-records",
+    "correct-and-resubmit": "correct",
+    "update-coverage-and-resubmit": "update-coverage",
+    "write-off": "write-off",
+    "bill-patient": "bill-patient",
 }
 
 WORK_DELAY = 7  # days from an ERA to the billing office working its denials
@@ -140,8 +151,16 @@ def run_cycle(
     ledger_path: str | Path = ":memory:",
     followup: bool = True,
     patient_billing: bool = True,
+    chosen: Mapping[str, str] | None = None,
 ) -> Cycle:
-    """Play the cycle forward over ``result`` (see the module docstring)."""
+    """Play the cycle forward over ``result`` (see the module docstring).
+
+    ``chosen`` (claim id -> one of DESIGN's denial actions) replaces the office's rules by a
+    person's decisions — the capstone's work queue: only the claims listed are worked, each
+    as chosen, and every other denial stays open on the books. A choice the payer's rules
+    do not support costs money, as it would: an appeal of a denial no document cures is
+    upheld, a resubmission that does not fix the cause is denied again, a CO amount may not
+    be billed to the patient (it is written off on compliance review)."""
     from sim.ledger import Ledger
     from sim.payer.adjudicate import Adjudicator
 
@@ -168,9 +187,11 @@ def run_cycle(
         if adj.remit.status == "22":
             continue  # a reversal: nothing to pay or work
         more: list[Any] = []
-        if followup and adj.denied and not adj.secondary and adj.claim.id not in worked:
+        wanted = chosen is None or adj.claim.id in chosen
+        if followup and adj.denied and not adj.secondary and adj.claim.id not in worked and wanted:
             worked.add(adj.claim.id)
-            more = _work_denial(result, payers, adj, work, appeals, events, seed)
+            choice = chosen.get(adj.claim.id) if chosen is not None else None
+            more = _work_denial(result, payers, adj, work, appeals, events, seed, choice)
         # the secondary is billed after the primary's final answer: not for a decision that
         # a replacement or an overturned appeal is about to supersede
         if not any(not m.secondary and m.remit.status != "22" for m in more):
@@ -328,18 +349,40 @@ def _work_denial(
     appeals: list[tuple[Any, Any]],
     events: list[tuple[date, int, str, Any]],
     seed: int,
+    choice: str | None = None,
 ) -> list[Any]:
-    """Decide and do the follow-up on one denied claim; returns the payer's new decisions."""
+    """Decide (by the rules, or ``choice``: a person's DESIGN action) and do the follow-up
+    on one denied claim; returns the payer's new decisions."""
     from sim.payer import followup
 
     code = _first_denial(adj) or "CO-16"
     group, _, carc = code.partition("-")
     day = adj.pay_date + timedelta(days=WORK_DELAY)
     action = "appeal" if adj.payer_error else ACTIONS.get(carc, "write-off")
-    if group == "PR" and not adj.payer_error:
+    if choice is not None:
+        if choice not in FROM_DESIGN:
+            raise ValueError(f"claim {adj.claim.id}: {choice!r} is not a denial action")
+        action = FROM_DESIGN[choice]
+    elif group == "PR" and not adj.payer_error:
         return []  # the patient owes it: the ledger already moved it to the patient
-    if action == "appeal":
-        return _appeal(result, payers, adj, code, day, work, appeals)
+    if action == "bill-patient":
+        if group == "PR":
+            work.append(WorkItem(day, adj.claim.id, "bill-patient", f"{code}: on the statement"))
+            return []
+        work.append(
+            WorkItem(
+                day,
+                adj.claim.id,
+                "bill-patient",
+                f"{code}: a CO amount may not be billed to the patient; written off on "
+                "compliance review",
+            )
+        )
+        events.append((day, 2, adj.claim.id, ("write_off", (adj.claim.id, code))))
+        return []
+    if action in ("appeal", "send-records"):
+        records = action == "send-records"
+        return _appeal(result, payers, adj, code, day, work, appeals, records_only=records)
     if action in ("correct", "update-coverage"):
         fixed = _corrected(result, payers, adj, action)
         if fixed is None:
@@ -406,6 +449,7 @@ def _appeal(
     day: date,
     work: list[WorkItem],
     appeals: list[tuple[Any, Any]],
+    records_only: bool = False,
 ) -> list[Any]:
     from sim.payer import followup
 
@@ -413,6 +457,8 @@ def _appeal(
     grounds, attachments = _APPEAL_BASIS.get(
         carc, (("payer-processing-error",), ("medical-records",))
     )
+    if records_only:  # the payer asked for records: send them, argue nothing else
+        grounds, attachments = ("medically-necessary",), ("medical-records",)
     if adj.payer_error:
         grounds = ("payer-processing-error", *grounds)
     e = _encounter(result, adj.claim)
@@ -432,7 +478,8 @@ def _appeal(
     )
     decision = followup.review_appeal(payers, appeal)
     appeals.append((appeal, decision))
-    work.append(WorkItem(day, adj.claim.id, "appeal", f"{code}: {decision.outcome}"))
+    what = "send-records" if records_only else "appeal"
+    work.append(WorkItem(day, adj.claim.id, what, f"{code}: {decision.outcome}"))
     return [a for a in (decision.reversal, decision.adjudication) if a is not None]
 
 

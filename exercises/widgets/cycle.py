@@ -429,6 +429,38 @@ def aging_chart(month: Month) -> Any:
     return month.cycle.ledger.aging_chart(month.cycle.close, historical=True)
 
 
+def compare_decisions(month: Month, chosen: dict[str, str]) -> list[tuple[str, str, str, str]]:
+    """The month finished three ways — the denial queue not worked, worked with the
+    learner's ``chosen`` actions (claim id -> DESIGN action), and worked by the office's
+    rules (``month.cycle``) — as rows ``(measure, not worked, yours, the rules')``."""
+    from sim.cycle import run_cycle
+
+    idle = run_cycle(month.result, followup=False)
+    yours = run_cycle(month.result, chosen=chosen)
+
+    def row(c: Any) -> list[str]:
+        led = c.ledger.summary()
+        k = c.kpis()
+        collected = led["payments"] + led["patient_payments"]
+        return [
+            f"{100 * led['net_collection_rate']:.1f} %" if led["net_collection_rate"] else "n/a",
+            f"${collected:,}",
+            f"${led['write_offs']:,}",
+            f"${led['ar_total']:,}",
+            f"{k['appeals_overturned']} of {k['appeals']}",
+        ]
+
+    names = [
+        "Net collection rate",
+        "Collected (payers + patients)",
+        "Written off by the office",
+        "Still owed at the end",
+        "Appeals won",
+    ]
+    cols = [row(idle), row(yours), row(month.cycle)]
+    return [(n, cols[0][i], cols[1][i], cols[2][i]) for i, n in enumerate(names)]
+
+
 def kpi_cards(month: Month) -> list[tuple[str, str, str]]:
     """``(label, value, what it means)`` for the dashboard cards."""
     k = month.cycle.kpis()
@@ -980,8 +1012,16 @@ class Capstone(w.VBox):
             _figure(pareto_chart(month)),
             _figure(trend_chart(month)),
         ]
+        self.queue = DenialQueue(month)
+        self.apply_button = w.Button(
+            description="Finish the month with my decisions",
+            button_style="success",
+            layout=w.Layout(width="320px"),
+        )
+        self.apply_button.on_click(lambda _: self.finish())
+        self.outcome = _html("", "rcm-outcome")
         tabs = [
-            ("Work queue", DenialQueue(month)),
+            ("Work queue", w.VBox([self.queue, self.apply_button, self.outcome])),
             ("Appeals", AppealComposer(month)),
             ("Posting", PostingGrid(month)),
             ("Patient statements", StatementViewer(month)),
@@ -990,6 +1030,29 @@ class Capstone(w.VBox):
         self.tabs.children = [t for _, t in tabs]
         for i, (title, _) in enumerate(tabs):
             self.tabs.set_title(i, title)
+
+    def finish(self) -> list[tuple[str, str, str, str]] | None:
+        """Apply the actions chosen in the work queue and show how the month ends: not
+        worked, worked your way, worked by the rules (the KPIs move with your decisions)."""
+        if self.month is None:
+            return None
+        chosen = {cid: dd.value for cid, dd in self.queue.choosers.items() if dd.value}
+        if not chosen:
+            self.outcome.value = "<i>Choose an action for at least one denied claim first.</i>"
+            return None
+        self.queue.check()
+        rows = compare_decisions(self.month, chosen)
+        body = "".join(
+            f"<tr><td>{html.escape(n)}</td><td>{a}</td><td><b>{b}</b></td><td>{c}</td></tr>"
+            for n, a, b, c in rows
+        )
+        self.outcome.value = (
+            f"<p>You worked {len(chosen)} of {len(self.queue.rows)} denials. How the month "
+            "ends:</p><table style='border-collapse:collapse'><tr><th></th>"
+            "<th>queue not worked</th><th>your decisions</th><th>the rules' decisions</th>"
+            f"</tr>{body}</table>"
+        )
+        return rows
 
 
 class StatementViewer(w.VBox):

@@ -217,3 +217,26 @@ def test_mock_exam_one_item_at_a_time_then_scored():
     again.start(started_at=t0)
     assert [it.id for it in again.exam.items] == [it.id for it in m.exam.items]
     assert Decimal(str(res.percent)) >= 0
+
+
+def test_capstone_kpis_move_with_the_learners_decisions():
+    """Working the queue the rules' way collects more than leaving it, and a careless
+    choice (appeal everything) collects less than the rules'."""
+    c = cw.Capstone(seed=7, encounters=150, practice="family-practice")
+    c.run()
+    assert c.finish() is None and "at least one" in c.outcome.value
+    for claim_id, dd in c.queue.choosers.items():
+        dd.value = cw.expected_action(c.month.cycle.first_pass[claim_id])[0]
+    c.apply_button.click()
+    rows = dict((n, (a, b, r)) for n, a, b, r in cw.compare_decisions(c.month, _choices(c)))
+    idle, yours, rules = (float(x.rstrip(" %")) for x in rows["Net collection rate"])
+    assert yours == rules > idle
+    assert "your decisions" in c.outcome.value
+    for dd in c.queue.choosers.values():
+        dd.value = "appeal"
+    careless = dict((n, b) for n, _, b, _ in cw.compare_decisions(c.month, _choices(c)))
+    assert float(careless["Net collection rate"].rstrip(" %")) < rules
+
+
+def _choices(c):
+    return {cid: dd.value for cid, dd in c.queue.choosers.items() if dd.value}

@@ -203,3 +203,16 @@ def test_post_many_is_all_or_nothing(month):
     reports = led.post_many(remits)
     assert [r.trace for r in reports] == [r.trace_number for r in remits]
     assert led.summary()["remittances"] == 3 and led.check_invariants() == []
+
+
+def test_a_persons_decisions_replace_the_rules(month):
+    denied = [a for a in month.cycle.first_pass.values() if a.denied]
+    one = denied[0].claim.id
+    c = run_cycle(month, chosen={one: "write-off"}, patient_billing=False)
+    assert [(w.claim_id, w.action) for w in c.work] == [(one, "write-off")]
+    assert c.ledger.balances(one)["insurance_balance"] == 0
+    others = [a.claim.id for a in denied[1:] if a.carcs[0].startswith("CO")]
+    assert others and all(c.ledger.balances(i)["insurance_balance"] > 0 for i in others)
+    assert c.ledger.check_invariants() == []
+    with pytest.raises(ValueError, match="not a denial action"):
+        run_cycle(month, chosen={one: "shred-it"}, patient_billing=False)
