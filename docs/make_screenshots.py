@@ -231,6 +231,25 @@ def shot_capstone(page, lab: Lab, path: Path) -> None:
     crop(page, cap, path, until=cap.locator("img").nth(1))
 
 
+def shot_capstone_decisions(page, lab: Lab, path: Path) -> None:
+    """Notebook 11: run the month, choose "appeal" for every denial in the work queue
+    (a careless first try), finish the month, and show how it ends three ways."""
+    nb = open_and_run_all(page, lab, "11-capstone")
+    cap = nb.locator(".rcm-capstone").first
+    cap.get_by_role("button", name="Run a month at the practice").click()
+    cap.locator(".rcm-kpi").first.wait_for(timeout=300_000)
+    queue = cap.locator(".rcm-work-queue").first
+    queue.wait_for()
+    selects = queue.locator("select")
+    for i in range(selects.count()):
+        selects.nth(i).select_option(label="appeal")
+    cap.get_by_role("button", name="Finish the month with my decisions").click()
+    outcome = cap.locator(".rcm-outcome").first
+    outcome.get_by_text("your decisions", exact=False).wait_for(timeout=120_000)
+    settle(page)
+    crop(page, outcome, path)
+
+
 def shot_eob(page, lab: Lab, path: Path) -> None:
     """Notebook 07: the EOB viewer for the first claim."""
     nb = open_and_run_all(page, lab, "07-adjudication")
@@ -247,6 +266,7 @@ SHOTS: dict[str, tuple[Callable, float]] = {
     "module-08-denials": (shot_denials, 1.0),
     "capstone-kpis": (shot_capstone, 0.8),
     "eob-viewer": (shot_eob, 1.0),
+    "capstone-decisions": (shot_capstone_decisions, 1.0),
 }
 
 

@@ -1042,14 +1042,17 @@ class Capstone(w.VBox):
             return None
         self.queue.check()
         rows = compare_decisions(self.month, chosen)
+        td = "<td style='padding:3px 14px;text-align:right'>"
         body = "".join(
-            f"<tr><td>{html.escape(n)}</td><td>{a}</td><td><b>{b}</b></td><td>{c}</td></tr>"
+            f"<tr><td style='padding:3px 14px 3px 0'>{html.escape(n)}</td>{td}{a}</td>"
+            f"{td}<b>{b}</b></td>{td}{c}</td></tr>"
             for n, a, b, c in rows
         )
+        th = "<th style='padding:3px 14px;text-align:right'>"
         self.outcome.value = (
             f"<p>You worked {len(chosen)} of {len(self.queue.rows)} denials. How the month "
             "ends:</p><table style='border-collapse:collapse'><tr><th></th>"
-            "<th>queue not worked</th><th>your decisions</th><th>the rules' decisions</th>"
+            f"{th}queue not worked</th>{th}your decisions</th>{th}the rules' decisions</th>"
             f"</tr>{body}</table>"
         )
         return rows
