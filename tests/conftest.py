@@ -8,9 +8,14 @@ normal cache so that repeated runs are fast. Tests that exercise the cache itsel
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+
+# Learner progress and ledgers that tests (and the notebooks' kernels, which inherit this
+# environment) write go to a throwaway data dir, never into the user's own.
+os.environ.setdefault("RCMLAB_DATA_DIR", tempfile.mkdtemp(prefix="rcmlab-test-data-"))
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

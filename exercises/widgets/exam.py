@@ -47,7 +47,11 @@ class MockExam(w.VBox):
     """Exam picker and seed, **Start exam**, a timer line, one item with previous/next,
     and **Submit exam** (the result and the chart replace the items)."""
 
-    def __init__(self, exam: str = "cpc", seed: int = 0, **kw: Any) -> None:
+    def __init__(
+        self, exam: str = "cpc", seed: int = 0, progress: Any = "default", **kw: Any
+    ) -> None:
+        # where the submitted answers are recorded (mode "exam"); None records nothing
+        self.progress = _progress() if progress == "default" else progress
         self.which = w.Dropdown(
             options=[("CPC (coding)", "cpc"), ("CPB (billing)", "cpb")],
             value=exam,
@@ -134,6 +138,12 @@ class MockExam(w.VBox):
             return None
         responses = collect(self.widgets)
         self.result = self.exam.score(responses, finished_at or datetime.now(UTC))
+        if self.progress is not None:  # each answered item, as an exam-mode attempt
+            by_id = {it.id: it for it in self.exam.items}
+            for item_id, result in self.result.results.items():
+                self.progress.record(
+                    by_id[item_id].exercise, responses[item_id], result, mode="exam"
+                )
         fig = self.result.chart()
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=90)
@@ -143,6 +153,16 @@ class MockExam(w.VBox):
         self.submit_button.disabled = self.prev.disabled = self.next.disabled = True
         self.position.value = f"&nbsp;{len(responses)} of {len(self.exam.items)} answered&nbsp;"
         return self.result
+
+
+def _progress() -> Any:
+    """The learner's progress store, if it can be opened (the page works without it)."""
+    try:
+        from exercises.progress import Progress
+
+        return Progress.default()
+    except Exception:
+        return None
 
 
 def mock_exam(exam: str = "cpc", seed: int = 0) -> MockExam:

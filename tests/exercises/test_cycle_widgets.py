@@ -189,9 +189,12 @@ def test_expected_action_is_a_design_action(month, data):
     assert action in ACTIONS and cw.denial_code(adj) in why
 
 
-def test_mock_exam_one_item_at_a_time_then_scored():
+def test_mock_exam_one_item_at_a_time_then_scored(tmp_path):
+    from exercises.progress import Progress
+
     t0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-    m = MockExam("cpb", seed=1)
+    store = Progress(tmp_path / "progress.sqlite")
+    m = MockExam("cpb", seed=1, progress=store)
     m.start(started_at=t0)
     n = len(m.exam.items)
     assert n > 10 and len(m.body.children) == 1 and len(m.widgets) == 1
@@ -212,6 +215,9 @@ def test_mock_exam_one_item_at_a_time_then_scored():
     res = m.submit(finished_at=t0 + timedelta(minutes=30))
     assert res.points >= right and "%" in m.result_html.value
     assert m.chart.value[:4] == b"\x89PNG" and m.submit_button.disabled
+    # the submitted answers are in the learner's progress, as exam attempts
+    attempts = store.attempts()
+    assert len(attempts) == len(res.results) and set(attempts["mode"]) == {"exam"}
     # the same exam and seed give the same items
     again = MockExam("cpb", seed=1)
     again.start(started_at=t0)
