@@ -31,12 +31,58 @@ def _notebooks_dir() -> Path:
 # --- rcmlab lab ------------------------------------------------------------------------
 
 
+def learner_copy(source: Path, target: Path) -> list[str]:
+    """Bring the learner's own copy of the notebooks (``target``, in the data dir) up to
+    date with ``source``: a notebook that is missing, or that the learner never changed
+    since it was copied, gets the current version; one the learner changed is kept as it
+    is. A manifest (``.rcmlab-notebooks.json``) remembers what was copied. Returns the
+    names of the notebooks kept because the learner changed them."""
+    import hashlib
+    import json
+    import shutil
+
+    def digest(p: Path) -> str:
+        return hashlib.sha256(p.read_bytes()).hexdigest()
+
+    target.mkdir(parents=True, exist_ok=True)
+    manifest = target / ".rcmlab-notebooks.json"
+    copied = json.loads(manifest.read_text()) if manifest.exists() else {}
+    kept = []
+    for src in sorted(source.glob("*.ipynb")):
+        dst = target / src.name
+        new = digest(src)
+        if dst.exists() and digest(dst) != copied.get(src.name):
+            if new != copied.get(f"{src.name}:source"):
+                kept.append(src.name)  # the learner's edits win; say so
+            continue
+        if not dst.exists() or copied.get(f"{src.name}:source") != new:
+            tmp = dst.with_suffix(".ipynb.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        copied[src.name] = digest(dst)
+        copied[f"{src.name}:source"] = new
+    manifest.write_text(json.dumps(copied, indent=1, sort_keys=True))
+    return kept
+
+
 def cmd_lab(args: argparse.Namespace) -> int:
-    """Open JupyterLab on notebooks/00-start-here.ipynb (the built-in practice)."""
+    """Open JupyterLab on 00-start-here.ipynb (the built-in practice), in the learner's own
+    copy of the notebooks (``<data dir>/notebooks``) unless ``--in-place``."""
     nbdir = _notebooks_dir()
     start = nbdir / "00-start-here.ipynb"
     if not start.exists():
         raise InputError(f"{start}: start page not found (set RCMLAB_NOTEBOOKS to the notebooks)")
+    if not args.in_place:
+        from exercises.progress import data_dir
+
+        mine = data_dir() / "notebooks"
+        try:
+            kept = learner_copy(nbdir, mine)
+        except OSError as exc:
+            raise InputError(f"{mine}: cannot copy the notebooks there ({exc})") from None
+        for name in kept:
+            print(f"kept your own edited {name} (a newer version is in {nbdir})")
+        nbdir, start = mine, mine / start.name
     cmd = [
         sys.executable,
         "-m",
@@ -224,6 +270,11 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     lab.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
+    lab.add_argument(
+        "--in-place",
+        action="store_true",
+        help="serve the notebooks of the checkout itself (for editing them), not your copy",
+    )
     lab.set_defaults(func=cmd_lab)
 
     codes = sub.add_parser("codes", help="look up, search and validate codes")

@@ -106,3 +106,32 @@ def test_python_dash_m_and_usage_errors():
     assert r.returncode == 0 and r.stdout.startswith("rcmlab ")
     r = subprocess.run([sys.executable, "-m", "rcmlab"], capture_output=True, text=True)
     assert r.returncode == 2
+
+
+def test_lab_serves_the_learners_own_copy(capsys, monkeypatch, tmp_path):
+    """`rcmlab lab` copies the notebooks into the data dir (the checkout is never written
+    to); `--in-place` serves the checkout's own notebooks."""
+    monkeypatch.setenv("RCMLAB_DATA_DIR", str(tmp_path / "data"))
+    code, out, _ = run(capsys, "lab", "--dry-run", "--no-browser")
+    mine = tmp_path / "data" / "notebooks"
+    assert code == 0 and f"--ServerApp.root_dir={mine}" in out
+    assert (mine / "00-start-here.ipynb").exists() and (mine / "11-capstone.ipynb").exists()
+    code, out, _ = run(capsys, "lab", "--dry-run", "--in-place")
+    assert code == 0 and str(mine) not in out and "root_dir=" in out
+
+
+def test_learner_copy_keeps_the_learners_edits(tmp_path):
+    from rcmlab.cli import learner_copy
+
+    src, dst = tmp_path / "src", tmp_path / "dst"
+    src.mkdir()
+    (src / "a.ipynb").write_text("v1")
+    (src / "b.ipynb").write_text("v1")
+    assert learner_copy(src, dst) == []
+    (dst / "a.ipynb").write_text("my answers")  # the learner saved a
+    (src / "a.ipynb").write_text("v2")  # and rcmlab updated both
+    (src / "b.ipynb").write_text("v2")
+    assert learner_copy(src, dst) == ["a.ipynb"]
+    assert (dst / "a.ipynb").read_text() == "my answers"
+    assert (dst / "b.ipynb").read_text() == "v2"  # untouched copies follow the source
+    assert learner_copy(src, dst) == ["a.ipynb"]  # still kept, still said
