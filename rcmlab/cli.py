@@ -266,7 +266,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"rcmlab {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    lab = sub.add_parser("lab", help="open JupyterLab on the start page (notebooks/00)")
+    lab = sub.add_parser(
+        "lab", help="open JupyterLab on the start page (your copy of the notebooks)"
+    )
     lab.add_argument("--port", type=int, default=8888)
     lab.add_argument("--no-browser", action="store_true", help="do not open a web browser")
     lab.add_argument("--dry-run", action="store_true", help="print the command, do not run it")
