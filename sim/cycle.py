@@ -83,6 +83,26 @@ FROM_DESIGN: dict[str, str] = {
     "bill-patient": "bill-patient",
 }
 
+#: The cycle's steps back in DESIGN's action names.
+TO_DESIGN: dict[str, str] = {step: action for action, step in FROM_DESIGN.items()}
+#: PR denials to check before billing the patient: coverage not in force on the date.
+VERIFY_FIRST = {"26", "27"}
+
+
+def rule_action(adj: Any) -> str:
+    """The billing office's rule for a denied claim, as one of DESIGN's actions — the one
+    rule the cycle, the work-queue widget and the denial-analysis generator all teach: a
+    payer's own mistake is appealed; a PR denial is the patient's to pay (after verifying
+    eligibility when the coverage was not in force: PR-26/27); otherwise by the first
+    denied line's CARC (:data:`ACTIONS`)."""
+    group, _, carc = (_first_denial(adj) or "CO-16").partition("-")
+    if adj.payer_error:
+        return "appeal"
+    if group == "PR" and carc not in VERIFY_FIRST:
+        return "bill-patient"
+    return TO_DESIGN[ACTIONS.get(carc, "write-off")]
+
+
 WORK_DELAY = 7  # days from an ERA to the billing office working its denials
 LATE_FILING_RATE = 0.01  # accepted claims the office lost track of and filed too late
 RESUBMIT_DELAY = 7  # days from a front-end rejection to the corrected claim
@@ -356,15 +376,12 @@ def _work_denial(
     from sim.payer import followup
 
     code = _first_denial(adj) or "CO-16"
-    group, _, carc = code.partition("-")
+    group = code.partition("-")[0]
     day = adj.pay_date + timedelta(days=WORK_DELAY)
-    action = "appeal" if adj.payer_error else ACTIONS.get(carc, "write-off")
-    if choice is not None:
-        if choice not in FROM_DESIGN:
-            raise ValueError(f"claim {adj.claim.id}: {choice!r} is not a denial action")
-        action = FROM_DESIGN[choice]
-    elif group == "PR" and not adj.payer_error:
-        return []  # the patient owes it: the ledger already moved it to the patient
+    choice = rule_action(adj) if choice is None else choice
+    if choice not in FROM_DESIGN:
+        raise ValueError(f"claim {adj.claim.id}: {choice!r} is not a denial action")
+    action = FROM_DESIGN[choice]
     if action == "bill-patient":
         if group == "PR":
             work.append(WorkItem(day, adj.claim.id, "bill-patient", f"{code}: on the statement"))

@@ -5,8 +5,8 @@ A claim is built to be denied for one cause (seeded, or ``cause=``: one id of
 :data:`CASES`), adjudicated by the payer engine, and shown as the claim, the EOB lines and
 the 835 excerpt, with the facts the billing office has on file. The key is the denied
 line's adjustment (group + CARC, and the RARC when the payer sent one), the cause id of
-:data:`exercises.check.denial.CAUSES`, and the action — :data:`sim.cycle.ACTIONS` (what the
-simulated billing office does for the CARC) translated to the checker's action ids.
+:data:`exercises.check.denial.CAUSES`, and the action — :func:`sim.cycle.rule_action`, the
+rule the simulated billing office and the work-queue widget follow too.
 """
 
 from __future__ import annotations
@@ -25,15 +25,6 @@ from exercises.generators.posting import eob, excerpt_835
 from exercises.model import Exercise
 from sim import cycle
 from sim.payer.adjudicate import Adjudication, Adjudicator
-
-#: sim.cycle's work-queue actions in the checker's vocabulary.
-CYCLE_TO_ACTION = {
-    "appeal": "appeal",
-    "correct": "correct-and-resubmit",
-    "update-coverage": "update-coverage-and-resubmit",
-    "write-off": "write-off",
-    "bill-patient": "bill-patient",
-}
 
 
 @dataclass(frozen=True)
@@ -335,12 +326,6 @@ def build(name: str, seed: int, cause: str | None) -> tuple[str, Denied]:
     raise ValueError(f"{name}: no case for cause {chosen!r} and seed {seed}")  # pragma: no cover
 
 
-def action_for(adj: Adjudication, carc: str) -> str:
-    """The next step, as sim.cycle's work queue decides it (a payer error is appealed)."""
-    step = "appeal" if adj.payer_error else cycle.ACTIONS.get(carc, "write-off")
-    return CYCLE_TO_ACTION[step]
-
-
 def claim_context(d: Denied) -> dict[str, Any]:
     """What the office sees: the claim as sent, the EOB, the 835 excerpt and its file."""
     claim = d.scene.claim
@@ -412,7 +397,7 @@ def denial_analysis(seed: int, **options: Any) -> Exercise:
     carc = line.denial
     spec = next(a for a in line.adjustments if a.code == carc)
     rarc = spec.rarcs[0] if spec.rarcs else None
-    action = action_for(d.adj, carc.split("-")[1])
+    action = cycle.rule_action(d.adj)
     key: dict[str, Any] = {"carc": carc, "cause": cause, "action": action}
     if rarc:
         key["rarc"] = rarc

@@ -35,13 +35,6 @@ DEFAULT_SEED = 7
 DEFAULT_ENCOUNTERS = 150
 DEFAULT_PRACTICE = "multispecialty-clinic"
 
-# sim.cycle.ACTIONS says what the billing office does; these are the DESIGN action names
-_DESIGN_ACTION = {
-    "correct": "correct-and-resubmit",
-    "update-coverage": "update-coverage-and-resubmit",
-    "appeal": "appeal",
-    "write-off": "write-off",
-}
 _WHY_ACTION = {
     "correct-and-resubmit": "the claim itself was wrong: fix it and send a replacement claim "
     "(frequency code 7 with the payer's claim number, CMS-1500 box 22)",
@@ -118,25 +111,18 @@ def denied_amount(adj: Any) -> Decimal:
 
 
 def expected_action(adj: Any) -> tuple[str, str]:
-    """``(action, reason)`` for a denial by the cycle's rules (``sim.cycle.ACTIONS``): a
-    payer error is appealed; a PR denial is billed to the patient; else by the CARC."""
+    """``(action, reason)`` for a denial by the cycle's rule (:func:`sim.cycle.rule_action`),
+    with the adjustment's meaning and why that action fits."""
     from codesets import adjustments
-    from sim.cycle import ACTIONS
+    from sim.cycle import rule_action
 
-    code = denial_code(adj)
-    group, _, carc = code.partition("-")
-    meaning = adjustments.describe(code)
+    action = rule_action(adj)
+    why = _WHY_ACTION[action]
     if adj.payer_error:
-        action = "appeal"
         why = (
-            "the payer's own processing was wrong (its policy did not call for this denial): "
-            + _WHY_ACTION["appeal"]
+            "the payer's own processing was wrong (its policy did not call for this denial): " + why
         )
-    elif group == "PR":
-        action, why = "bill-patient", _WHY_ACTION["bill-patient"]
-    else:
-        action = _DESIGN_ACTION[ACTIONS.get(carc, "write-off")]
-        why = _WHY_ACTION[action]
+    meaning = adjustments.describe(denial_code(adj))
     return action, f"{meaning.rstrip('.')}. {why[0].upper()}{why[1:]}."
 
 

@@ -63,7 +63,9 @@ def test_every_denial_cause_and_its_action(cause):
     assert carc in denial_gen.EXPECTED[cause]
     if cause != "payer-error":  # the action is the billing office's (sim.cycle.ACTIONS)
         step = cycle.ACTIONS.get(carc, "write-off")
-        assert ex.answer["action"] == denial_gen.CYCLE_TO_ACTION[step]
+        assert ex.answer["action"] == cycle.TO_DESIGN[step]
+    else:
+        assert ex.answer["action"] == "appeal"
     wrong = dict(ex.answer, cause="duplicate" if cause != "duplicate" else "timely-filing")
     r = check(ex, wrong)
     assert r.score < 1 and any("not why" in f.message for f in r.feedback)
