@@ -38,7 +38,6 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
@@ -48,13 +47,13 @@ from tests.e2e.test_browser import (  # noqa: E402  (needs ROOT on sys.path firs
     ARGS,
     CHROMIUM,
     EXERCISE,
-    LOOPBACK,
     RIGHT,
     WRONG,
     _answer,
     _copy_notebooks,
     _feedback,
     _free_port,
+    _page,
     _pick_exercise,
     _private_env,
     _start,
@@ -64,7 +63,6 @@ from tests.e2e.test_browser import (  # noqa: E402  (needs ROOT on sys.path firs
 )
 
 MAX_BYTES = 400_000  # keep every PNG small enough for a README
-WINDOW = (1400, 1000)  # the browser window, in screen pixels
 PAD = 12  # pixels of page around a cropped widget
 SCROLLER = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-WindowedPanel-outer"  # notebook scroller
 
@@ -115,23 +113,8 @@ def lab_server(tmp: Path) -> Iterator[Lab]:
 
 
 def new_page(browser, zoom: float = 1.0):
-    """A fresh context and page: a 1400x1000 window showing the page at ``zoom`` (like the
-    browser's zoom: 0.8 fits 1750x1250 CSS pixels), every non-loopback request refused."""
-    context = browser.new_context(
-        viewport={"width": round(WINDOW[0] / zoom), "height": round(WINDOW[1] / zoom)},
-        device_scale_factor=zoom,
-    )
-
-    def only_loopback(route) -> None:
-        host = urlparse(route.request.url).hostname or ""
-        if host in LOOPBACK or route.request.url.startswith(("data:", "blob:")):
-            route.continue_()
-        else:
-            route.abort()
-
-    context.route("**/*", only_loopback)
-    context.set_default_timeout(120_000)  # a loaded 2-core machine
-    return context.new_page()
+    """A fresh page (the browser test's: loopback only, 1400x1000 window) at ``zoom``."""
+    return _page(browser, zoom)
 
 
 def open_and_run_all(page, lab: Lab, notebook: str):

@@ -202,8 +202,13 @@ def browser() -> Iterator:
             b.close()
 
 
-def _page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+def _page(browser, zoom: float = 1.0):
+    """A fresh context and page: a 1400x1000 window showing the page at ``zoom`` (like the
+    browser's zoom: 0.8 fits 1750x1250 CSS pixels), every non-loopback request refused."""
+    context = browser.new_context(
+        viewport={"width": round(1400 / zoom), "height": round(1000 / zoom)},
+        device_scale_factor=zoom,
+    )
 
     def only_loopback(route) -> None:
         host = urlparse(route.request.url).hostname or ""
