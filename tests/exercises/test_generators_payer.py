@@ -119,3 +119,44 @@ def test_fast_after_warm_up():
         for seed in range(100, 110):
             generate(name, seed)
         assert (time.perf_counter() - t) / 10 < 0.05, name
+
+
+def _codes_in(context):
+    """(ICD-10-CM codes, CPT/HCPCS codes) shown to the learner in a generated context."""
+    dx, px = set(), set()
+
+    def walk(node, key=""):
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, k)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v, key)
+        elif isinstance(node, str):
+            if key == "diagnoses":
+                dx.add(node)
+            elif key in ("code", "service"):
+                px.add(node)
+
+    walk(context)
+    return dx, px
+
+
+@pytest.mark.parametrize("name", ["eligibility", "denial-analysis", "appeal"])
+def test_every_code_a_generated_case_shows_is_real(name):
+    """The claims these generators build (their service tables and case builders) use only
+    billable ICD-10-CM codes and CPT/HCPCS codes the code sets know."""
+    from codesets import cpt, hcpcs, icd10cm
+
+    causes = {"denial-analysis": sorted(denial_gen.CASES)}.get(name, [None])
+    seen = 0
+    for seed in range(12):
+        for cause in causes:
+            ex = generate(name, seed, cause=cause) if cause else generate(name, seed)
+            dx, px = _codes_in(ex.context)
+            for code in dx:
+                assert icd10cm.is_billable(code), (name, seed, code)
+            for code in px:
+                assert cpt.lookup(code) or hcpcs.lookup(code), (name, seed, code)
+            seen += len(dx) + len(px)
+    assert seen
