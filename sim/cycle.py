@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ class Cycle:
     payers: Any = None  # the Adjudicator, for what-if replays and claim status
     _kpis: dict[str, Any] = field(default_factory=dict)
 
-    @property
+    @cached_property
     def close(self) -> date:
         """The month-end close the KPIs are measured on: 30 days after the last visit."""
         dates = [a.claim.first_service_date for a in self.first_pass.values()]
@@ -294,7 +295,6 @@ def _sent_claims(result: Any) -> tuple[list[tuple[Claim, date]], list[tuple[Clai
     day, how many were resent after a front-end rejection)."""
     from sim import claims as claims_mod
 
-    encounters = {e.id: e for e in result.encounters}
     received: list[tuple[Claim, date]] = []
     recorded: list[tuple[Claim, date]] = []
     resent = 0
@@ -306,10 +306,12 @@ def _sent_claims(result: Any) -> tuple[list[tuple[Claim, date]], list[tuple[Clai
         for c in sub.claims:
             recorded.append((c, day))
             if c.id not in rejected:
-                received.append((c, day + timedelta(days=1) + _held(c, encounters, plans, seed)))
+                received.append(
+                    (c, day + timedelta(days=1) + _held(c, result.encounter_of(c), plans, seed))
+                )
                 continue
             # the coder fixes the claim from the note (the verified key) and resends it
-            e = encounters.get(c.encounter_id or c.id)
+            e = result.encounter_of(c)
             fixed = claims_mod.for_encounter(result, e, billed=False) if e else None
             if fixed is not None:
                 resent += 1
@@ -317,14 +319,13 @@ def _sent_claims(result: Any) -> tuple[list[tuple[Claim, date]], list[tuple[Clai
     return received, recorded, resent
 
 
-def _held(c: Claim, encounters: dict[str, Any], plans: dict[str, Any], seed: int) -> timedelta:
+def _held(c: Claim, e: Any, plans: dict[str, Any], seed: int) -> timedelta:
     """How long an accepted claim sat before the payer got it: none, except for the
     :data:`LATE_FILING_RATE` of claims the office lost track of (a batch left in a work
     queue) and that reach the payer after its timely-filing limit (CARC 29)."""
     rng = random.Random(f"{seed}:held:{c.id}")
     if rng.random() >= LATE_FILING_RATE:
         return timedelta(0)
-    e = encounters.get(c.encounter_id or c.id)
     plan = plans.get(e.primary_coverage_id) if e is not None else None
     limit = int(plan.rules.get("timely_filing_days", 365)) if plan is not None else 365
     return timedelta(days=limit + rng.randint(5, 45))
@@ -337,7 +338,7 @@ def _secondary(result: Any, payers: Any, adj: Any) -> list[Any]:
 
     if adj.secondary or adj.remit.status in ("4", "22") or adj.remit.patient_responsibility <= 0:
         return []
-    e = _encounter(result, adj.claim)
+    e = result.encounter_of(adj.claim)
     if e is None or not e.secondary_coverage_id:
         return []
     claim2 = claims_mod.for_encounter(result, e, to_secondary=True)
@@ -347,13 +348,6 @@ def _secondary(result: Any, payers: Any, adj: Any) -> list[Any]:
     crossover = adj.remit.status == "19"
     day = adj.pay_date + timedelta(days=0 if crossover else 5)
     return [payers.adjudicate_secondary(claim2, adj.remit, day)]
-
-
-def _encounter(result: Any, claim: Claim) -> Any:
-    index = result.__dict__.setdefault("_encounter_index", {})
-    if not index:
-        index.update({e.id: e for e in result.encounters})
-    return index.get(claim.encounter_id or claim.id)
 
 
 def _first_denial(adj: Any) -> str | None:
@@ -426,7 +420,7 @@ def _corrected(result: Any, payers: Any, adj: Any, action: str) -> Claim | None:
     insured when the denial was about identity or eligibility."""
     from sim import claims as claims_mod
 
-    e = _encounter(result, adj.claim)
+    e = result.encounter_of(adj.claim)
     if e is None:
         return None
     claim = claims_mod.for_encounter(result, e, billed=False)
@@ -478,7 +472,7 @@ def _appeal(
         grounds, attachments = ("medically-necessary",), ("medical-records",)
     if adj.payer_error:
         grounds = ("payer-processing-error", *grounds)
-    e = _encounter(result, adj.claim)
+    e = result.encounter_of(adj.claim)
     evidence: dict[str, Any] = {}
     if e is not None:
         evidence["diagnoses"] = tuple(d.code for d in e.diagnoses)
@@ -556,10 +550,9 @@ def _kpis(c: Cycle) -> dict[str, Any]:
     # days in A/R at the month-end close 30 days after the last visit, the usual way: what
     # was owed that day ÷ average daily charges over the 90 days before it (a run shorter
     # than 90 days counts only its own charges, as a new practice's books would)
-    dates = [a.claim.first_service_date for a in first]
-    days = close = None
-    if dates:
-        close = max(dates) + timedelta(days=30)
+    days = close = ar = None
+    if first:
+        close = c.close
         ar = ar_on(c.ledger, close)
         charged = c.ledger.conn.execute(
             "SELECT coalesce(sum(amount), 0) FROM entries WHERE kind = 'charge' "
@@ -592,7 +585,7 @@ def _kpis(c: Cycle) -> dict[str, Any]:
         "net_collection_rate": led["net_collection_rate"],
         "days_in_ar": None if days is None else round(days, 1),
         "days_in_ar_measured_on": close.isoformat() if close else None,
-        "ar_at_close": str(ar_on(c.ledger, close)) if close else None,
+        "ar_at_close": None if ar is None else str(ar),
         "as_of": c.as_of.isoformat(),
     }
 

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -68,6 +69,14 @@ class Result:
     cycle: Any = None  # sim.cycle.Cycle: adjudication, remittances, ledger, KPIs
     validate_x12: bool = True
     _tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @cached_property
+    def _encounters_by_id(self) -> dict[str, Encounter]:
+        return {e.id: e for e in self.encounters}
+
+    def encounter_of(self, claim: Any) -> Encounter | None:
+        """The encounter a claim was built from (None for a claim from elsewhere)."""
+        return self._encounters_by_id.get(claim.encounter_id or claim.id)
 
     @property
     def claims(self) -> list[Any]:

@@ -286,9 +286,7 @@ def plan_options(month: Month, adj: Any) -> list[tuple[str, str]]:
 def appeal_evidence(month: Month, adj: Any, attachments: tuple[str, ...]) -> dict[str, Any]:
     """What the chosen attachments show the payer (as ``sim.cycle`` builds it): the
     records' diagnoses, the authorization number, the date the claim was first filed."""
-    from sim.cycle import _encounter
-
-    e = _encounter(month.result, adj.claim)
+    e = month.result.encounter_of(adj.claim)
     ev: dict[str, Any] = {}
     if e is None:
         return ev
@@ -893,9 +891,7 @@ class WhatIfPanel(w.VBox):
             )
             for ln in claim.lines
         ]
-        from sim.cycle import _encounter
-
-        e = _encounter(self.month.result, claim)
+        e = self.month.result.encounter_of(claim)
         dx = list(dict.fromkeys([*claim.diagnoses, *((d.code for d in e.diagnoses) if e else ())]))
         self.diagnosis.options = [("(no change)", None)] + [
             (f"{d} {icd10cm.validate(d).message.split(':', 1)[-1].strip()[:60]}", d) for d in dx
