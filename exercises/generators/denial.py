@@ -45,19 +45,30 @@ def _id(seed: int) -> str:
     return f"DN{seed % 10**9:09d}"
 
 
+def _case(
+    rng: random.Random,
+    seed: int,
+    plans: tuple[str, ...],
+    services: list[tuple[str, Service]],
+    visit_type: str,
+) -> Scene:
+    """The scene most builders start from: a plan drawn from ``plans``, the services, a
+    drawn date of service, the case's claim id (draws in this order: plan, day, scene)."""
+    plan = rng.choice(plans)
+    day = _day(rng)
+    return scene(rng, seed, plan, services, visit_type=visit_type, claim_id=_id(seed), day=day)
+
+
 # --- one builder per cause: (rng, seed) -> Denied ---------------------------------------------
 
 
 def _member_id(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("larkspur-ppo", "cedarline-ppo", "medicaid", "larkspur-hdhp"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("larkspur-ppo", "cedarline-ppo", "medicaid", "larkspur-hdhp"),
         [("family-medicine", Service("99213", ("I10",)))],
-        visit_type="office",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "office",
     )
     on_file = sc.coverage.member_id
     i = max(i for i, ch in enumerate(on_file) if ch.isdigit())
@@ -74,15 +85,12 @@ def _member_id(rng: random.Random, seed: int) -> Denied:
 
 
 def _prior_auth(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("larkspur-ppo", "cedarline-ppo", "medicaid", "silver-heron-ma"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("larkspur-ppo", "cedarline-ppo", "medicaid", "silver-heron-ma"),
         [("radiology", Service("72148", ("M54.16",)))],
-        visit_type="imaging",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "imaging",
     )
     number = f"PA{rng.randrange(10**9):09d}"
     payer = payer_for(sc, authorizations={number})
@@ -96,12 +104,17 @@ def _prior_auth(rng: random.Random, seed: int) -> Denied:
 
 
 def _bundled(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("medicare-b", "larkspur-ppo", "cedarline-ppo", "medicaid"))
     services = [
         ("orthopedics", Service("99213", ("M17.11",))),
         ("orthopedics", Service("20610", ("M17.11",))),
     ]
-    sc = scene(rng, seed, plan, services, visit_type="procedure", claim_id=_id(seed), day=_day(rng))
+    sc = _case(
+        rng,
+        seed,
+        ("medicare-b", "larkspur-ppo", "cedarline-ppo", "medicaid"),
+        services,
+        "procedure",
+    )
     payer = payer_for(sc)
     adj = payer.adjudicate(sc.claim, sc.claim.first_service_date + timedelta(days=3))
     facts = (
@@ -112,15 +125,12 @@ def _bundled(rng: random.Random, seed: int) -> Denied:
 
 
 def _mue(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("medicare-b", "larkspur-ppo", "cedarline-ppo", "medicaid"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("medicare-b", "larkspur-ppo", "cedarline-ppo", "medicaid"),
         [("orthopedics", Service("20610", ("M17.0",), units=3))],
-        visit_type="procedure",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "procedure",
     )
     payer = payer_for(sc)
     adj = payer.adjudicate(sc.claim, sc.claim.first_service_date + timedelta(days=3))
@@ -129,15 +139,12 @@ def _mue(rng: random.Random, seed: int) -> Denied:
 
 
 def _necessity(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("medicare-b", "larkspur-ppo", "larkspur-hdhp"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("medicare-b", "larkspur-ppo", "larkspur-hdhp"),
         [("internal-medicine", Service("82306", ("R53.83",)))],
-        visit_type="lab",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "lab",
     )
     payer = payer_for(sc, records=("R53.83", "E55.9"))
     adj = payer.adjudicate(sc.claim, sc.claim.first_service_date + timedelta(days=3))
@@ -149,15 +156,12 @@ def _necessity(rng: random.Random, seed: int) -> Denied:
 
 
 def _timely(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("larkspur-ppo", "cedarline-ppo", "copperleaf-hmo"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("larkspur-ppo", "cedarline-ppo", "copperleaf-hmo"),
         [("family-medicine", Service("99214", ("E11.9",)))],
-        visit_type="office",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "office",
     )
     limit = int(sc.plan.rules["timely_filing_days"])
     payer = payer_for(sc)
@@ -171,15 +175,12 @@ def _timely(rng: random.Random, seed: int) -> Denied:
 
 
 def _duplicate(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("larkspur-ppo", "cedarline-ppo", "medicaid", "medicare-b"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("larkspur-ppo", "cedarline-ppo", "medicaid", "medicare-b"),
         [("family-medicine", Service("99213", ("J06.9",)))],
-        visit_type="office",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "office",
     )
     payer = payer_for(sc)
     first = payer.adjudicate(sc.claim, sc.claim.first_service_date + timedelta(days=3))
@@ -244,17 +245,14 @@ def _frequency(rng: random.Random, seed: int) -> Denied:
 
 
 def _payer_error(rng: random.Random, seed: int) -> Denied:
-    plan = rng.choice(("larkspur-ppo", "cedarline-ppo", "medicare-b", "medicaid"))
-    sc = scene(
+    sc = _case(
         rng,
         seed,
-        plan,
+        ("larkspur-ppo", "cedarline-ppo", "medicare-b", "medicaid"),
         [("family-medicine", Service("99214", ("E11.9",)))],
-        visit_type="office",
-        claim_id=_id(seed),
-        day=_day(rng),
+        "office",
     )
-    policy = policies()[plan]
+    policy = policies()[sc.plan.id]
     spec = rng.choice(policy.payer_errors)
     policy = replace(policy, payer_error_rate=1.0, payer_errors=(spec,))
     sc = replace(sc, claim=replace(sc.claim, extra={}))
